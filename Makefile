@@ -1,0 +1,63 @@
+# synquant: `make book` builds the book, `make test` runs the tests.
+# Both create the virtual environment .venv and install the pinned packages when needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WEIGHTS := data/weights/paper-seed0.npz
+# Keras keeps its settings and downloads here, not in the home folder, for every target.
+export KERAS_HOME ?= $(CURDIR)/.cache/keras
+export KERAS_BACKEND := jax
+export JAX_PLATFORMS := cpu
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: install book test bench weights sweeps clean constraints help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book    build the book into _build/html (installs, trains if no cached weights)"
+	@echo "make test    build the book, then run the whole test suite"
+	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
+	@echo "make sweeps  run the sweep notebook with papermill for every device and seed (SEEDS, DEVICES)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[book,test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	touch $@
+
+install: $(STAMP)
+
+# Cached weights are committed; train only when they are missing.
+$(WEIGHTS): | $(STAMP)
+	$(BIN)/python -m synquant train --recipe paper --seed 0
+
+weights: $(WEIGHTS)
+
+# Every notebook is executed afresh (execute_notebooks: force); -W turns warnings into errors.
+book: $(STAMP) $(WEIGHTS)
+	$(BIN)/jupyter-book clean . > /dev/null
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: book
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) $(WEIGHTS)
+	$(BIN)/python tests/benchmarks.py
+
+SEEDS   ?= 0 1 2 3 4
+DEVICES ?= PCMO Ag:a-Si TaOx/HfOx AlOx/HfO2 "GST PCM" EpiRAM "HZO FeFET"
+sweeps: $(STAMP) $(WEIGHTS)
+	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES)
+
+constraints: $(STAMP)
+	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \
+	  echo "# Refresh: make constraints"; $(BIN)/pip freeze --exclude-editable | grep -v '^-e' | sort -f; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

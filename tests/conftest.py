@@ -1,0 +1,40 @@
+"""Fixtures shared by the tests; the environment itself is set in tests/environment.py."""
+
+import os
+
+import numpy as np
+import pytest
+
+from tests.environment import ROOT, SHARED_MNIST
+
+DEFAULT_WEIGHTS = ROOT / "data" / "weights" / "paper-seed0.npz"
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """((x_train, y_train), (x_test, y_test)) from the offline copy; skips without one."""
+    from synquant import data
+
+    if not os.environ.get("SYNQUANT_MNIST"):
+        pytest.skip(f"no offline MNIST: set SYNQUANT_MNIST to a Keras-layout mnist.npz ({SHARED_MNIST})")
+    return data.load_mnist()
+
+
+@pytest.fixture(scope="session")
+def trained():
+    """The committed weights of the default recipe, seed 0, and their metadata."""
+    from synquant import model
+
+    return model.load_weights(DEFAULT_WEIGHTS)
+
+
+@pytest.fixture
+def random_weights():
+    """A weight set of the right shapes from a seeded generator (no training needed)."""
+    rng = np.random.default_rng(0)
+    return {
+        "W1": rng.normal(0, 0.05, (784, 128)).astype(np.float32),
+        "b1": rng.normal(0, 0.05, 128).astype(np.float32),
+        "W2": rng.normal(0, 0.2, (128, 10)).astype(np.float32),
+        "b2": rng.normal(0, 0.1, 10).astype(np.float32),
+    }

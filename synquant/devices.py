@@ -92,15 +92,23 @@ def nl_to_a(nl: float, grid: float | None = NEUROSIM_GRID, table: bool = True) -
     return float(np.copysign(a, nl))
 
 
-def curve(x, a: float) -> np.ndarray:
+def curve(x, a) -> np.ndarray:
     """Normalized conductance f(x) in [0, 1] at normalized pulse numbers ``x`` in [0, 1].
 
-    ``a = inf`` is the linear device f(x) = x.
+    ``x`` and ``a`` broadcast (one ``a`` per device is fine); ``a = +-inf`` is the linear
+    device f(x) = x. A negative ``a`` is evaluated as ``1 - f_{|a|}(1 - x)``, the same curve
+    without overflow in ``exp(1/|a|)``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    if np.isinf(a):
+    x = np.asarray(x)
+    x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 0 and np.isinf(a):
         return x.copy()
-    return np.expm1(-x / a) / np.expm1(-1 / a)
+    b = np.minimum(np.abs(a), 1e30)  # an infinite |a| is linear to far below float precision
+    rising = a > 0
+    y = np.where(rising, x, 1 - x)
+    f = np.expm1(-y / b) / np.expm1(-1 / b)
+    return np.where(rising, f, 1 - f).astype(x.dtype)
 
 
 BRANCHES = ("potentiation", "depression")

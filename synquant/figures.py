@@ -47,6 +47,9 @@ def accuracy_vs_levels(rows: list[dict], ax=None, methods=("sampling", "proposed
         r = paper.REPORTED
         ax.axhline(r["software_pct"], color="k", ls=":", lw=1, label=f"paper: software {r['software_pct']} %")
         ax.plot([10], [r["proposed_10_pct"]], "k*", ms=10, label=f"paper: proposed at 10 levels, {r['proposed_10_pct']} %")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("number of levels L")
     ax.set_ylabel("MNIST test accuracy (%)")
     if ylim is not None:

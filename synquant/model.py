@@ -105,8 +105,15 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
 
-#: Registered recipes by name. "paper" is the default of the book.
-RECIPES: dict[str, Recipe] = {"paper": Recipe()}
+#: Registered recipes by name. "paper" is the default of the book; the others are the
+#: variants that the reproduction notes compare with it, one unstated choice changed each.
+RECIPES: dict[str, Recipe] = {
+    "paper": Recipe(),
+    **{f"batch-{b}": Recipe(name=f"batch-{b}", batch_size=b) for b in (100, 1000, 5000, 10000, 15000, 30000, 60000)},
+    "mse": Recipe(name="mse", loss="mse"),
+    "no-bias": Recipe(name="no-bias", use_bias=False),
+    "he-init": Recipe(name="he-init", initializer="he_normal"),
+}
 
 
 def get_recipe(recipe: str | Recipe = "paper") -> Recipe:

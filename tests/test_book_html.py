@@ -1,0 +1,121 @@
+"""The rendered book, opened page by page in headless Chromium.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) and a built
+book in ``_build/html`` (``make test`` builds it first). Screenshots of every page are
+saved under ``_build/screenshots/``.
+"""
+
+import csv
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.environment import ROOT
+
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+HOW = "install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), as .ci/run does"
+
+
+def _pages() -> list[Path]:
+    return sorted((HTML / "chapters").glob("*.html")) if HTML.is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and DRIVER):
+        pytest.skip(f"no Chromium here: {HOW}")
+    if not _pages():
+        if os.environ.get("CI"):
+            pytest.fail("no built book in _build/html: `make test` builds it before the tests")
+        pytest.skip("no built book in _build/html: run `make book` (make test builds it)")
+    os.environ["SE_OFFLINE"] = "true"  # Selenium must not look for drivers online
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def _open(driver, page: Path):
+    driver.get(page.as_uri())
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "Promise.all([...document.images].map(i => i.complete ? 0 : new Promise(r => {i.onload = i.onerror = r;})))"
+        ".then(() => done());"
+    )
+
+
+def _screenshot(driver, page: Path):
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1280, min(max(height, 600), 16000))
+    driver.save_screenshot(str(SHOTS / f"{page.stem}.png"))
+    driver.set_window_size(1280, 1000)
+
+
+@pytest.mark.parametrize("name", ["index", "introduction", "proposed_method", "results", "conclusion"])
+def test_chapter_is_built(name):
+    if not HTML.is_dir():
+        pytest.skip("no built book in _build/html: run `make book`")
+    assert (HTML / "chapters" / f"{name}.html").is_file()
+
+
+def test_every_page_renders_without_errors(browser):
+    for page in _pages():
+        _open(browser, page)
+        _screenshot(browser, page)
+        text = browser.find_element("tag name", "body").text
+        assert "Traceback" not in text, f"{page.name} shows a traceback"
+        assert not re.search(r"\b\w+Error\b:", text), f"{page.name} shows an error"
+        errors = browser.find_elements("css selector", ".output.traceback, .output.error, .cell_output .stderr")
+        assert not errors, f"{page.name} shows {len(errors)} error or stderr outputs"
+        # every image, glued figures included, has loaded and has a size on the page
+        for img in browser.find_elements("tag name", "img"):
+            natural = browser.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img)
+            src = img.get_attribute("src")
+            assert min(natural) > 0, f"{page.name}: image {src} did not load"
+            if img.is_displayed():
+                assert img.size["width"] > 0 and img.size["height"] > 0, f"{page.name}: image {src} has no size"
+
+
+def test_figures_are_numbered_images(browser):
+    expected = {"introduction": 1, "proposed_method": 2, "results": 1}
+    for name, least in expected.items():
+        _open(browser, HTML / "chapters" / f"{name}.html")
+        figures = browser.find_elements("css selector", "figure, div.figure")
+        with_image = [f for f in figures if f.find_elements("tag name", "img")]
+        assert len(with_image) >= least, f"{name}: {len(with_image)} figures with an image"
+        for fig in with_image:
+            caption = fig.find_element("css selector", "figcaption, .caption").text
+            assert re.match(r"Fig\. \d+(\.\d+)*", caption), f"{name}: figure caption {caption!r} is not numbered"
+
+
+def test_results_page_equals_results_file(browser):
+    rows = list(csv.DictReader((ROOT / "data" / "results" / "figure2-PCMO-paper-seed0.csv").open()))
+    acc = {(r["method"], r["levels"]): float(r["accuracy_pct"]) for r in rows}
+    _open(browser, HTML / "chapters" / "results.html")
+    table = browser.find_elements("css selector", "table")[0]
+    shown = [[td.text for td in tr.find_elements("tag name", "td")] for tr in table.find_elements("tag name", "tr")]
+    shown = [r for r in shown if r]
+    assert len(shown) == 21
+    for levels, sampling, proposed, diff in shown:
+        assert float(sampling) == pytest.approx(acc[("sampling", levels)], abs=0.005)
+        assert float(proposed) == pytest.approx(acc[("proposed", levels)], abs=0.005)
+        assert float(diff) == pytest.approx(acc[("proposed", levels)] - acc[("sampling", levels)], abs=0.011)
+    pasted = [e.text for e in browser.find_elements("css selector", ".pasted-text")]
+    for key in (("software", ""), ("proposed", "10"), ("proposed", "5"), ("sampling", "5")):
+        assert f"{acc[key]:.2f}" in pasted, f"{key} = {acc[key]:.2f} is not among the glued numbers {pasted}"

@@ -52,7 +52,7 @@ bench: $(STAMP) $(WEIGHTS)
 SEEDS   ?= 0 1 2 3 4
 DEVICES ?= PCMO Ag:a-Si TaOx/HfOx AlOx/HfO2 "GST PCM" EpiRAM "HZO FeFET"
 sweeps: $(STAMP) $(WEIGHTS)
-	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES)
+	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force
 
 constraints: $(STAMP)
 	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \

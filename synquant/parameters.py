@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import types
+import typing
 
 __all__ = ["check"]
 
@@ -21,10 +22,9 @@ def _is_type(value, kind) -> bool:
         return isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if kind is float:
         return isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if kind == list[int]:
-        return isinstance(value, (list, tuple, range)) and all(_is_type(v, int) for v in value)
-    if kind == list[str]:
-        return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+    if typing.get_origin(kind) is list:
+        (item,) = typing.get_args(kind)
+        return isinstance(value, (list, tuple, range)) and all(_is_type(v, item) for v in value)
     return isinstance(value, kind)
 
 
@@ -33,7 +33,7 @@ def check(namespace: dict, spec: dict, choices: dict | None = None) -> dict:
 
     ``namespace``: the notebook's ``globals()`` right after the parameters (and any
     injected) cell; ``spec``: ``{name: type}`` with ``int``, ``float``, ``str``, ``bool``,
-    ``list[int]`` or ``list[str]``; ``choices``: ``{name: allowed values}``.
+    or ``list[T]`` of one of these; ``choices``: ``{name: allowed values}``.
     Raises ValueError for an unknown name or a value not allowed, TypeError for a wrong type.
     """
     unknown = sorted(
@@ -49,7 +49,7 @@ def check(namespace: dict, spec: dict, choices: dict | None = None) -> dict:
             raise ValueError(f"parameter {name!r} is missing: keep the chapter's parameters cell")
         value = namespace[name]
         if not _is_type(value, kind):
-            shown = getattr(kind, "__name__", str(kind))
+            shown = str(kind) if typing.get_origin(kind) else kind.__name__
             raise TypeError(f"parameter {name}={value!r} must be of type {shown}")
         allowed = (choices or {}).get(name)
         items = value if isinstance(value, (list, tuple, range)) else [value]

@@ -9,6 +9,9 @@ The paper's pipeline, one function each:
 * :func:`sampling` is the existing "sampling method": snap to the device curve sampled at
   ``L`` evenly spaced pulses, so the levels are as nonlinear as the device.
 
+Beyond the paper, the method "optimal" (:mod:`synquant.optimal`) picks the ``L`` of the
+device's reference levels that fit each layer's weights best.
+
 All of them keep the sign and act on the magnitude (sign and magnitude, as on a
 differential pair). A value exactly halfway between two levels goes to the larger one,
 in :func:`uniform` and :func:`snap` alike.
@@ -42,7 +45,7 @@ __all__ = [
     "DEFAULTS",
 ]
 
-METHODS = ("proposed", "sampling", "uniform")
+METHODS = ("proposed", "sampling", "uniform", "optimal")
 
 #: The readings the paper leaves open, each with its choices; the first is the default.
 OPTIONS: dict[str, tuple[str, ...]] = {
@@ -200,6 +203,11 @@ def _method(u, method: str, k: int, device, branch: str) -> np.ndarray:
         return sampling(u, k, device, branch)
     if method == "uniform":
         return uniform(u, k)
+    if method == "optimal":  # beyond the paper: see synquant.optimal
+        from . import optimal
+
+        # zero (Gmin) stays a level, as in the other methods' L
+        return optimal.quantize(u, k, device.reference_levels(branch), keep_first=True)
     raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
 
 
@@ -256,7 +264,7 @@ def network(weights: dict, method: str, levels: int, device="PCMO", **options) -
     """Quantize a weight set ``{"W1", "b1", "W2", "b2"}`` and return it in the original units.
 
     Each layer's weights (and, with ``bias="crossbar"``, its bias as one more row) are
-    normalized, quantized by ``method`` ("proposed", "sampling" or "uniform") and scaled
+    normalized, quantized by ``method`` (one of :data:`METHODS`) and scaled
     back by the same maximum, so that the result plugs into the unquantized network.
     ``options`` are those of :data:`OPTIONS` (defaults in :data:`DEFAULTS`).
     """

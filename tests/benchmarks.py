@@ -1,0 +1,81 @@
+"""Speed benchmarks (`make bench`): each figure against numpy's matmul throughput in the same run.
+
+Shared machines are noisy, so the targets are ratios to a bound measured here and now,
+never absolute times in a test:
+
+* training: 200 epochs of the default recipe within 3x the time numpy's matrix multiply
+  needs for the same floating-point work (forward and backward, both layers);
+* sweep: 21 levels x 2 methods on the 10,000 test images under 1 second;
+* sensitivity: the quantize-and-evaluate work of the reproduction notes under a minute;
+* Monte Carlo: 20 trials x 21 levels of one device within seconds.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import tests.environment  # noqa: E402,F401  (offline MNIST, Keras home)
+
+import numpy as np  # noqa: E402
+
+from synquant import data, evaluate, model, nonideal  # noqa: E402
+
+
+def best_of(fn, repeat=3):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def matmul_gflops(m=20000, k=784, n=128, repeat=5) -> float:
+    """float32 GEMM throughput at the training's own shapes, GFLOP/s."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)
+    a @ b
+    return 2 * m * k * n / best_of(lambda: a @ b, repeat) / 1e9
+
+
+def report(name, seconds, bound, target):
+    ratio = seconds / bound if bound else float("nan")
+    print(f"{name:<44} {seconds:8.2f} s   bound {bound:8.2f} s   ratio {ratio:5.2f}   target {target}")
+
+
+def main():
+    (x_train, _), (x_test, y_test) = data.load_mnist()
+    gflops = matmul_gflops()
+    print(f"numpy float32 matmul: {gflops:.0f} GFLOP/s on {os.cpu_count()} cores\n")
+
+    # Training: forward (2 matmuls) and backward (weight and input gradients) per image.
+    per_image = 2 * (784 * 128 + 128 * 10) + 2 * (784 * 128 + 2 * 128 * 10)
+    epochs = 20
+    recipe = model.get_recipe("paper")
+    model.train(recipe, seed=0, epochs=1)  # compile outside the timing
+    start = time.perf_counter()
+    model.train(recipe, seed=0, epochs=epochs)
+    per_epoch = (time.perf_counter() - start) / epochs
+    bound = per_image * len(x_train) * recipe.epochs / (gflops * 1e9)
+    report(f"train {recipe.epochs} epochs (from {epochs})", per_epoch * recipe.epochs, bound, "ratio <= 3")
+
+    weights, _ = model.load_weights(model.weights_path("paper", 0))
+    flops = 2 * len(x_test) * (784 * 128 + 128 * 10) * (1 + 2 * 21)
+    sweep = best_of(lambda: evaluate.sweep(weights, methods=("sampling", "proposed")))
+    report("sweep 21 levels x 2 methods", sweep, flops / (gflops * 1e9), "< 1 s")
+
+    from synquant import sensitivity
+
+    if hasattr(sensitivity, "benchmark"):
+        seconds = best_of(sensitivity.benchmark, repeat=1)
+        report("reproduction notes: quantize and evaluate", seconds, float("nan"), "< 60 s")
+
+    mc = best_of(lambda: [nonideal.monte_carlo(weights, "proposed", L, trials=20, seed=0) for L in evaluate.LEVELS],
+                 repeat=1)
+    report("Monte Carlo 20 trials x 21 levels (PCMO)", mc, flops / 43 * 420 / (gflops * 1e9), "a few seconds")
+
+
+if __name__ == "__main__":
+    main()

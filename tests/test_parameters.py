@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from synquant import parameters
+
+SPEC = {"device": str, "seed": int, "rate": float, "flag": bool, "seeds": list[int], "sigmas": list[float]}
+
+
+def namespace(**changes):
+    ns = {"__name__": "__main__", "_": None, "In": [], "Out": {}, "np": np, "device": "PCMO", "seed": 0,
+          "rate": 0.5, "flag": True, "seeds": [0, 1], "sigmas": [0.0, 0.01]}
+    ns.update(changes)
+    return ns
+
+
+def test_valid_values_pass_through():
+    values = parameters.check(namespace(rate=1, seeds=range(3)), SPEC, choices={"device": ["PCMO", "EpiRAM"]})
+    assert values["rate"] == 1 and list(values["seeds"]) == [0, 1, 2] and set(values) == set(SPEC)
+
+
+def test_unknown_name():
+    with pytest.raises(ValueError, match="unknown parameter.*colour: this chapter takes device, seed"):
+        parameters.check(namespace(colour="red"), SPEC)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"seed": "0"}, "seed='0' must be of type int"),
+    ({"seed": True}, "seed=True must be of type int"),
+    ({"rate": "fast"}, "rate='fast' must be of type float"),
+    ({"seeds": [0, 1.5]}, r"seeds=\[0, 1.5\] must be of type list\[int\]"),
+    ({"sigmas": ["a"]}, r"must be of type list\[float\]"),
+])
+def test_wrong_type(change, message):
+    with pytest.raises(TypeError, match=message):
+        parameters.check(namespace(**change), SPEC)
+
+
+def test_value_not_allowed_and_missing():
+    with pytest.raises(ValueError, match="'Unobtainium' is not one of PCMO, EpiRAM"):
+        parameters.check(namespace(device="Unobtainium"), SPEC, choices={"device": ["PCMO", "EpiRAM"]})
+    with pytest.raises(ValueError, match="'x' is not one of a, b"):
+        parameters.check(namespace(device=["a", "x"]), {**SPEC, "device": list[str]}, choices={"device": ["a", "b"]})
+    ns = namespace()
+    del ns["flag"]
+    with pytest.raises(ValueError, match="parameter 'flag' is missing"):
+        parameters.check(ns, SPEC)

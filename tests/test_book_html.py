@@ -67,7 +67,11 @@ def _screenshot(driver, page: Path):
     driver.set_window_size(1280, 1000)
 
 
-@pytest.mark.parametrize("name", ["index", "introduction", "proposed_method", "results", "conclusion"])
+CHAPTERS = ["index", "introduction", "proposed_method", "results", "conclusion", "reproduction_notes", "devices",
+            "nonidealities", "optimal_levels"]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_is_built(name):
     if not HTML.is_dir():
         pytest.skip("no built book in _build/html: run `make book`")
@@ -75,6 +79,7 @@ def test_chapter_is_built(name):
 
 
 def test_every_page_renders_without_errors(browser):
+    assert {p.stem for p in _pages()} >= set(CHAPTERS)
     for page in _pages():
         _open(browser, page)
         _screenshot(browser, page)
@@ -93,7 +98,8 @@ def test_every_page_renders_without_errors(browser):
 
 
 def test_figures_are_numbered_images(browser):
-    expected = {"introduction": 1, "proposed_method": 2, "results": 1}
+    expected = {"introduction": 1, "proposed_method": 2, "results": 1, "reproduction_notes": 4, "devices": 2,
+                "nonidealities": 2, "optimal_levels": 2}
     for name, least in expected.items():
         _open(browser, HTML / "chapters" / f"{name}.html")
         figures = browser.find_elements("css selector", "figure, div.figure")

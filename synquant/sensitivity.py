@@ -7,7 +7,8 @@ columns of :data:`synquant.evaluate.COLUMNS`, plus the column that varies):
 * :func:`over_recipes`: the sweep for recipes that differ in one unstated choice;
 * :func:`over_options`: each alternative reading of :data:`synquant.quantize.OPTIONS`;
 * :func:`over_states`: the proposed method with more or fewer device states, same nonlinearity;
-* :func:`claim_spread`: each of the paper's claims as mean, standard deviation and count.
+* :func:`claim_spread`: each of the paper's claims as mean, standard deviation and count;
+* :func:`mean_rows`: Figure 2 averaged over seeds, to check against the paper.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 
 from . import devices, evaluate, model, paper, quantize
 
-__all__ = ["over_seeds", "over_recipes", "over_options", "over_states", "claim_spread", "benchmark", "SEEDS",
+__all__ = ["over_seeds", "over_recipes", "over_options", "over_states", "mean_rows", "claim_spread", "benchmark",
+           "SEEDS",
            "STATES"]
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -60,6 +62,15 @@ def over_states(weights: dict, states=STATES, levels=evaluate.LEVELS, device="PC
         part = evaluate.sweep(weights, levels, ("proposed",), base.with_states(n), seed=seed)
         rows += [{**r, "states": n} for r in part if r["method"] == "proposed"]
     return rows
+
+
+def mean_rows(rows: list[dict]) -> list[dict]:
+    """Rows averaged over seeds: one row per (method, levels), accuracy the mean, seed empty."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["method"], r["levels"]), []).append(r)
+    return [{**group[0], "seed": "", "accuracy_pct": float(np.mean([r["accuracy_pct"] for r in group]))}
+            for group in groups.values()]
 
 
 def claim_spread(rows: list[dict]) -> list[dict]:

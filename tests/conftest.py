@@ -28,13 +28,18 @@ def trained():
     return model.load_weights(DEFAULT_WEIGHTS)
 
 
-@pytest.fixture
-def random_weights():
+def random_weight_set(seed: int = 0) -> dict:
     """A weight set of the right shapes from a seeded generator (no training needed)."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     return {
         "W1": rng.normal(0, 0.05, (784, 128)).astype(np.float32),
         "b1": rng.normal(0, 0.05, 128).astype(np.float32),
         "W2": rng.normal(0, 0.2, (128, 10)).astype(np.float32),
         "b2": rng.normal(0, 0.1, 10).astype(np.float32),
     }
+
+
+@pytest.fixture
+def random_weights():
+    """A fresh :func:`random_weight_set` for each test (tests may change it)."""
+    return random_weight_set()

@@ -47,3 +47,15 @@ def test_csv_round_trip_and_no_overwrite(tmp_path, random_weights, mnist):
         evaluate.write_csv(rows, path)
     with pytest.raises(FileNotFoundError, match="python -m synquant sweep"):
         evaluate.read_csv(tmp_path / "none.csv")
+
+
+def test_mean_rows_average_over_seeds():
+    from synquant import sensitivity
+
+    rows = [{"method": m, "levels": L, "seed": s, "accuracy_pct": a}
+            for s, a in ((0, 90.0), (1, 94.0)) for m in ("sampling", "proposed") for L in (5, 6)]
+    rows += [{"method": "software", "levels": "", "seed": s, "accuracy_pct": 96.0 + s} for s in (0, 1)]
+    mean = sensitivity.mean_rows(rows)
+    assert len(mean) == 5 and all(r["seed"] == "" for r in mean)
+    assert {(r["method"], r["levels"]): r["accuracy_pct"] for r in mean}[("proposed", 5)] == 92.0
+    assert [r["accuracy_pct"] for r in mean if r["method"] == "software"] == [96.5]

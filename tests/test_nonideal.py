@@ -8,6 +8,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from synquant import devices, evaluate, nonideal, quantize
+from tests.conftest import random_weight_set
 
 PCMO = devices.get("PCMO")
 OFF = dict(sigma=0.0)  # every effect off (write noise is on by default)
@@ -15,13 +16,7 @@ OFF = dict(sigma=0.0)  # every effect off (write noise is on by default)
 
 @pytest.fixture(scope="module")
 def weights():
-    rng = np.random.default_rng(0)
-    return {
-        "W1": rng.normal(0, 0.05, (784, 128)).astype(np.float32),
-        "b1": rng.normal(0, 0.05, 128).astype(np.float32),
-        "W2": rng.normal(0, 0.2, (128, 10)).astype(np.float32),
-        "b2": rng.normal(0, 0.1, 10).astype(np.float32),
-    }
+    return random_weight_set()
 
 
 @pytest.fixture(scope="module")

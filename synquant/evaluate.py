@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import devices, quantize
+from . import devices, model, quantize
 from .files import atomic_write, check_new
 
 __all__ = ["predict", "accuracy", "accuracies", "sweep", "write_csv", "read_csv", "results_path", "COLUMNS", "LEVELS",
@@ -43,6 +43,7 @@ def _test_set(x, y):
 
 def accuracy(weights: dict, x: np.ndarray | None = None, y: np.ndarray | None = None) -> float:
     """Fraction in [0, 1] of inputs classified correctly (default: the 10,000 MNIST test images)."""
+    weights = model.check_weights(weights)
     x, y = _test_set(x, y)
     return float(np.mean(np.argmax(predict(weights, x), axis=1) == y))
 
@@ -53,7 +54,8 @@ def accuracies(weight_sets: list[dict], x: np.ndarray | None = None, y: np.ndarr
 
     The hidden layers of ``chunk`` sets run as one matrix multiply, which is several
     times faster than one small multiply each; inputs that are zero in every image (the
-    border pixels of MNIST) are left out of it, which changes no result.
+    border pixels of MNIST) are left out of it, which changes no result. The sets are
+    taken as valid (see :func:`synquant.model.check_weights`).
     """
     x, y = _test_set(x, y)
     active = np.flatnonzero(np.any(x != 0, axis=0))
@@ -79,6 +81,7 @@ def sweep(weights: dict, levels=LEVELS, methods=("sampling", "proposed", "unifor
     ``options`` are the readings of :data:`synquant.quantize.OPTIONS`.
     """
     device = devices.get(device)
+    weights = model.check_weights(weights)
     levels = list(levels)
     if not levels:
         raise ValueError("levels is empty: pass at least one number of levels, e.g. range(5, 26)")

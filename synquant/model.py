@@ -31,6 +31,7 @@ __all__ = [
     "RECIPES",
     "SHAPES",
     "WeightsError",
+    "check_weights",
     "build",
     "train",
     "save_weights",
@@ -219,7 +220,11 @@ def weights_path(recipe: Recipe | str = "paper", seed: int = 0, directory: Path 
     return Path(directory or WEIGHTS_DIR) / f"{get_recipe(recipe).tag}-seed{int(seed)}.npz"
 
 
-def _check_weights(weights: dict, source: str) -> dict[str, np.ndarray]:
+def check_weights(weights: dict, source: str = "weights") -> dict[str, np.ndarray]:
+    """The weight set as float32 arrays of :data:`SHAPES` (missing biases as zeros).
+
+    Raises WeightsError, naming ``source``, for a missing matrix, a wrong shape or NaN values.
+    """
     missing = {"W1", "W2"} - set(weights)
     if missing:
         raise WeightsError(f"{source}: missing {', '.join(sorted(missing))}; a weight set needs W1, b1, W2, b2")
@@ -244,7 +249,7 @@ def save_weights(path: Path | str, weights: dict, meta: dict | None = None, forc
         raise ValueError(f"weights file must end in .npz, got {path}")
     sidecar = path.with_suffix(".json")
     check_new(path, sidecar, force=force)
-    arrays = _check_weights(weights, "weights to save")
+    arrays = check_weights(weights, "weights to save")
     atomic_write(path, lambda f: np.savez(f, **arrays))
     if meta is not None:
         atomic_write(sidecar, lambda f: f.write((json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()))
@@ -267,7 +272,7 @@ def load_weights(path: Path | str) -> tuple[dict[str, np.ndarray], dict | None]:
             f"{path} is not a readable weights file ({err}); it may be truncated: "
             "retrain with `python -m synquant train --force`"
         ) from err
-    weights = _check_weights(arrays, str(path))
+    weights = check_weights(arrays, str(path))
     sidecar = path.with_suffix(".json")
     meta = None
     if sidecar.is_file():

@@ -46,7 +46,7 @@ import numbers
 import numpy as np
 from scipy import stats
 
-from . import devices, evaluate, quantize
+from . import devices, evaluate, model, quantize
 
 __all__ = [
     "EFFECTS",
@@ -297,6 +297,7 @@ def monte_carlo(weights: dict, method: str, levels: int, device="PCMO", trials: 
     options = {k: v for k, v in effects_and_options.items() if k in quantize.OPTIONS}
     trials = _check_trials(trials)
     device = devices.get(device)
+    weights = model.check_weights(weights)
     opt = {**quantize.DEFAULTS, **options}
     layers = quantize.layers(weights, method, levels, device, **options)
     noisy = perturb(layers, device, trials, np.random.default_rng(seed), mapping=opt["mapping"],

@@ -45,13 +45,16 @@ def over_recipes(recipes, seed: int = 0, levels=evaluate.LEVELS) -> list[dict]:
 
 
 def over_options(weights: dict, seed: int = 0, levels=evaluate.LEVELS) -> list[dict]:
-    """The default sweep and one sweep per alternative reading, the others at their default."""
-    rows = evaluate.sweep(weights, levels, ("sampling", "proposed"), seed=seed)
+    """The default sweep and one sweep per alternative reading, the others at their default.
+
+    Each row's ``changed`` names the option that differs from the default ("none" for the default).
+    """
+    rows = [{**r, "changed": "none"} for r in evaluate.sweep(weights, levels, ("sampling", "proposed"), seed=seed)]
     for name, choices in quantize.OPTIONS.items():
         for choice in choices[1:]:
             part = evaluate.sweep(weights, levels, ("sampling", "proposed"), seed=seed, **{name: choice})
             rows += [{**r, "changed": name} for r in part]
-    return [{"changed": r.get("changed", "none"), **r} for r in rows]
+    return rows
 
 
 def over_states(weights: dict, states=STATES, levels=evaluate.LEVELS, device="PCMO", seed: int = 0) -> list[dict]:

@@ -14,7 +14,7 @@ import itertools
 import sys
 from pathlib import Path
 
-from . import evaluate, model
+from . import evaluate, model, quantize
 
 __all__ = ["run", "check_names", "NOTEBOOK"]
 
@@ -55,8 +55,8 @@ def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Pat
     check_names(notebook, {**dict.fromkeys(grid), "results_dir": None})
     if collect is not None and Path(collect).exists() and not force:
         raise FileExistsError(f"{collect} already exists; pass --force to overwrite it")
-    for seed in grid.get("seed", [0]):
-        model.load_or_train(grid.get("recipe", ["paper"])[0], int(seed))
+    for recipe, seed in itertools.product(grid.get("recipe", ["paper"]), grid.get("seed", [0])):
+        model.load_or_train(recipe, int(seed))
     rows = []
     names = list(grid)
     for values in itertools.product(*(grid[n] for n in names)):
@@ -66,7 +66,7 @@ def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Pat
         print(f"running {notebook.name} with {dict(zip(names, values))}", file=sys.stderr)
         papermill.execute_notebook(str(notebook), str(out), parameters=parameters, cwd=str(notebook.parent),
                                    progress_bar=False, kernel_name="python3")
-        options = {k: v for k, v in parameters.items() if k in evaluate.quantize.OPTIONS}
+        options = {k: v for k, v in parameters.items() if k in quantize.OPTIONS}
         path = evaluate.results_path(parameters.get("device", "PCMO"), int(parameters.get("seed", 0)),
                                      parameters.get("recipe", "paper"), **options)
         rows += evaluate.read_csv(results_dir / path.name)

@@ -59,3 +59,17 @@ def test_mean_rows_average_over_seeds():
     assert len(mean) == 5 and all(r["seed"] == "" for r in mean)
     assert {(r["method"], r["levels"]): r["accuracy_pct"] for r in mean}[("proposed", 5)] == 92.0
     assert [r["accuracy_pct"] for r in mean if r["method"] == "software"] == [96.5]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda w: w.update(W1=w["W1"][:, :64]), r"W1 has shape \(784, 64\), expected \(784, 128\)"),
+    (lambda w: w["b2"].__setitem__(3, np.inf), "b2 contains NaN or infinite"),
+])
+def test_bad_weights_get_a_clear_error(random_weights, change, message):
+    from synquant import model
+
+    change(random_weights)
+    with pytest.raises(model.WeightsError, match=message):
+        evaluate.sweep(random_weights, levels=[5])
+    with pytest.raises(model.WeightsError, match=message):
+        evaluate.accuracy(random_weights)

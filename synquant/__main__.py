@@ -91,7 +91,7 @@ def _sweep(args) -> None:
     print(f"{device.name}, {', '.join(f'{k}={v}' for k, v in options.items())}")
     print(f"software accuracy {rows[0]['accuracy_pct']:.2f} %")
     print("levels " + " ".join(f"{m:>9}" for m in methods))
-    by = {(r["method"], r["levels"]): r["accuracy_pct"] for r in rows[1:]}
+    by = evaluate.lookup(rows)
     for L in args.levels:
         print(f"{L:>6} " + " ".join(f"{by[(m, L)]:>9.2f}" for m in methods))
     if args.out is not None:

@@ -16,7 +16,7 @@ import numpy as np
 from . import devices, model, quantize
 from .files import atomic_write, check_new
 
-__all__ = ["predict", "accuracy", "accuracies", "sweep", "write_csv", "read_csv", "results_path", "COLUMNS", "LEVELS",
+__all__ = ["predict", "accuracy", "accuracies", "sweep", "lookup", "write_csv", "read_csv", "results_path", "COLUMNS", "LEVELS",
            "RESULTS_DIR"]
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "data" / "results"
@@ -101,6 +101,14 @@ def results_path(device="PCMO", seed: int = 0, recipe: str = "paper", prefix: st
     changed = [f"{k}-{v}" for k, v in {**quantize.DEFAULTS, **options}.items() if quantize.DEFAULTS.get(k) != v]
     slug = "".join(c if c.isalnum() else "_" for c in device.name)
     return RESULTS_DIR / ("-".join([prefix, slug, recipe, f"seed{int(seed)}", *changed]) + ".csv")
+
+
+def lookup(rows: list[dict]) -> dict[tuple[str, int | None], float]:
+    """Accuracy (%) by ``(method, levels)``; the software row is ``("software", None)``.
+
+    For rows of one run (one seed, device and reading): a later row with the same key wins.
+    """
+    return {(r["method"], None if r["levels"] in ("", None) else r["levels"]): r["accuracy_pct"] for r in rows}
 
 
 def write_csv(rows: list[dict], path: Path | str, force: bool = False) -> Path:

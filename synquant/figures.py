@@ -6,7 +6,7 @@ import numpy as np
 
 from . import paper
 
-__all__ = ["accuracy_vs_levels", "markdown_table", "COLORS", "LABELS"]
+__all__ = ["accuracy_vs_levels", "levels_axis", "markdown_table", "COLORS", "LABELS"]
 
 COLORS = {"software": "0.3", "sampling": "#d95f02", "proposed": "#1b9e77", "uniform": "#7570b3", "optimal": "#e7298a"}
 LABELS = {"software": "software (unquantized)", "sampling": "sampling method", "proposed": "proposed method",
@@ -19,6 +19,14 @@ def _axes(ax, size=(6.4, 4.0)):
     if ax is None:
         fig, ax = plt.subplots(figsize=size, layout="constrained")
     return ax.figure, ax
+
+
+def levels_axis(ax) -> None:
+    """Label the x axis as the number of levels, with whole-number ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("number of levels L")
 
 
 def accuracy_vs_levels(rows: list[dict], ax=None, methods=("sampling", "proposed"), reported: bool = True,
@@ -47,10 +55,7 @@ def accuracy_vs_levels(rows: list[dict], ax=None, methods=("sampling", "proposed
         r = paper.REPORTED
         ax.axhline(r["software_pct"], color="k", ls=":", lw=1, label=f"paper: software {r['software_pct']} %")
         ax.plot([10], [r["proposed_10_pct"]], "k*", ms=10, label=f"paper: proposed at 10 levels, {r['proposed_10_pct']} %")
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("number of levels L")
+    levels_axis(ax)
     ax.set_ylabel("MNIST test accuracy (%)")
     if ylim is not None:
         ax.set_ylim(*ylim)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import evaluate
+
 __all__ = ["REPORTED", "TOLERANCE", "Claim", "claims", "check", "table"]
 
 #: Figures stated in the paper's text (accuracies in percent on the MNIST test set).
@@ -53,7 +55,7 @@ class Claim:
 
 
 def _by(rows: list[dict]) -> dict:
-    table = {(r["method"], r["levels"] if r["levels"] not in ("", None) else None): r["accuracy_pct"] for r in rows}
+    table = evaluate.lookup(rows)
     if ("software", None) not in table:
         raise ValueError("rows lack the software row: pass the rows of evaluate.sweep")
     return table

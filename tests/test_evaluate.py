@@ -73,3 +73,10 @@ def test_bad_weights_get_a_clear_error(random_weights, change, message):
         evaluate.sweep(random_weights, levels=[5])
     with pytest.raises(model.WeightsError, match=message):
         evaluate.accuracy(random_weights)
+
+
+def test_lookup_keys_software_as_none():
+    rows = [{"method": "software", "levels": "", "accuracy_pct": 96.0},
+            {"method": "proposed", "levels": 5, "accuracy_pct": 95.0}]
+    assert evaluate.lookup(rows) == {("software", None): 96.0, ("proposed", 5): 95.0}
+    assert evaluate.lookup([{**rows[0], "levels": None}]) == {("software", None): 96.0}

@@ -137,7 +137,8 @@ def uniform(w, levels: int) -> np.ndarray:
 def snap(w, reference) -> np.ndarray:
     """Move each magnitude to the nearest reference level; signs are kept.
 
-    ``reference``: 1-D, ascending, non-negative levels. Ties go to the larger level.
+    ``reference``: 1-D, ascending, non-negative levels. Ties go to the larger level. A zero
+    counts as positive, so it too lands on a reference level (itself, when 0 is one).
     """
     ref = _check_reference(reference)
     w = _check_finite(w)
@@ -149,7 +150,7 @@ def snap(w, reference) -> np.ndarray:
     else:
         go_up = (ref[upper] - magnitude) <= (magnitude - ref[lower])
         nearest = np.where(go_up, ref[upper], ref[lower])
-    out = np.sign(w) * nearest
+    out = np.where(w < 0, -1.0, 1.0) * nearest
     return out.astype(w.dtype) if np.issubdtype(w.dtype, np.floating) else out
 
 

@@ -2,7 +2,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -51,6 +51,7 @@ unit = st.floats(0, 1, allow_nan=False)
 
 @given(arrays(np.float64, st.integers(1, 9), elements=unit), st.integers(1, 4),
        arrays(np.float64, st.integers(1, 40), elements=unit))
+@example(ref=np.array([0.0, 1.0]), L=1, m=np.array([0.0, 1.0]))  # a zero weight must still snap to a level
 @settings(max_examples=60, deadline=None)
 def test_dp_equals_brute_force_hypothesis(ref, L, m):
     ref = np.sort(ref)  # hypothesis may repeat values: they count once

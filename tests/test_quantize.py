@@ -43,6 +43,14 @@ def test_snap_gives_nearest_member_of_reference(w, n):
     assert np.all((np.sign(q) == np.sign(w)) | (q == 0))
 
 
+@given(unit, arrays(np.float64, st.integers(1, 8), elements=st.floats(0.01, 1)))
+def test_snap_lands_on_the_reference_even_without_zero(w, ref):
+    ref = np.sort(ref)
+    q = quantize.snap(w, ref)
+    assert np.all(np.isin(np.abs(q), ref))
+    assert np.all(np.sign(q[w != 0]) == np.sign(w[w != 0])) and np.all(q[w == 0] > 0)
+
+
 def test_ties_go_up_everywhere():
     assert quantize.snap(np.array([0.5, -0.5]), [0.0, 1.0]).tolist() == [1.0, -1.0]
     assert quantize.uniform(np.array([0.125, -0.125]), 5).tolist() == [0.25, -0.25]

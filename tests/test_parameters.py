@@ -18,13 +18,40 @@ def test_valid_values_pass_through():
     assert values["rate"] == 1 and list(values["seeds"]) == [0, 1, 2] and set(values) == set(SPEC)
 
 
+@pytest.mark.parametrize("name, given, expected", [
+    ("seeds", "[0, 1, 2]", [0, 1, 2]),  # -p seeds "[0, 1, 2]"
+    ("seeds", 3, [3]),  # -p seeds 3
+    ("seeds", (4, 5), [4, 5]),
+    ("sigmas", "[0, 0.02]", [0.0, 0.02]),
+    ("device", "PCMO", "PCMO"),
+    ("names", "PCMO", ["PCMO"]),  # -p names PCMO
+    ("names", "GST PCM", ["GST PCM"]),
+    ("names", "[PCMO, EpiRAM]", ["PCMO", "EpiRAM"]),
+    ("limits", "{a: 1, b: 2.5}", {"a": 1.0, "b": 2.5}),
+    ("rate", 1, 1.0),
+    ("seed", "7", 7),
+])
+def test_papermill_strings_are_read_as_yaml(name, given, expected):
+    spec = {**SPEC, "names": list[str], "limits": dict[str, float]}
+    ns = namespace(**{"names": ["x"], "limits": {}, name: given})
+    values = parameters.check(ns, spec)
+    assert values[name] == expected and type(values[name]) is type(expected)
+    assert ns[name] == expected  # written back for the rest of the notebook
+
+
+def test_bad_yaml_names_the_parameter():
+    with pytest.raises(ValueError, match=r"parameter seeds: '\[0, 1' is not a valid YAML"):
+        parameters.check(namespace(seeds="[0, 1"), SPEC)
+
+
 def test_unknown_name():
     with pytest.raises(ValueError, match="unknown parameter.*colour: this chapter takes device, seed"):
         parameters.check(namespace(colour="red"), SPEC)
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"seed": "0"}, "seed='0' must be of type int"),
+    ({"seed": "zero"}, "seed='zero' must be of type int"),
+    ({"seed": "1.5"}, "seed='1.5' must be of type int"),
     ({"seed": True}, "seed=True must be of type int"),
     ({"rate": "fast"}, "rate='fast' must be of type float"),
     ({"seeds": [0, 1.5]}, r"seeds=\[0, 1.5\] must be of type list\[int\]"),

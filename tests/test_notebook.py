@@ -1,0 +1,28 @@
+import numpy as np
+import pytest
+
+from synquant import notebook
+
+
+@pytest.mark.parametrize("value, digits, expected", [
+    (np.float32(-0.001), 2, 0.0),
+    (-0.004, 2, 0.0),
+    (-0.006, 2, -0.01),
+    (np.int64(7), 2, 7),
+    (1.23456, None, 1.23456),
+    (True, 2, True),
+    ("PCMO", 2, "PCMO"),
+])
+def test_tidy(value, digits, expected):
+    got = notebook.tidy(value, digits)
+    assert got == expected and type(got) is type(expected)
+    if isinstance(got, float):
+        assert f"{got:.2f}" != "-0.00"
+
+
+def test_glue_glues_every_value_and_shows_a_table(monkeypatch):
+    glued = {}
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display=True: glued.setdefault(name, (value, display)))
+    table = notebook.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO")
+    assert glued == {"lead": (0.0, False), "level": (5, False), "name": ("PCMO", False)}
+    assert "| `lead` | 0 |" in table.data and "| `name` | PCMO |" in table.data

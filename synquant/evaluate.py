@@ -16,7 +16,7 @@ import numpy as np
 from . import devices, model, quantize
 from .files import atomic_write, check_new
 
-__all__ = ["predict", "accuracy", "accuracies", "sweep", "lookup", "write_csv", "read_csv", "results_path", "COLUMNS", "LEVELS",
+__all__ = ["predict", "correct", "accuracy", "accuracies", "sweep", "lookup", "write_csv", "read_csv", "results_path", "COLUMNS", "LEVELS",
            "RESULTS_DIR"]
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "data" / "results"
@@ -46,6 +46,14 @@ def accuracy(weights: dict, x: np.ndarray | None = None, y: np.ndarray | None = 
     weights = model.check_weights(weights)
     x, y = _test_set(x, y)
     return float(np.mean(np.argmax(predict(weights, x), axis=1) == y))
+
+
+def correct(weights: dict, x: np.ndarray | None = None, y: np.ndarray | None = None) -> np.ndarray:
+    """Whether each input is classified correctly: bool array, shape (N,) (default: the
+    10,000 MNIST test images), for paired tests between two weight sets."""
+    weights = model.check_weights(weights)
+    x, y = _test_set(x, y)
+    return np.argmax(predict(weights, x), axis=1) == y
 
 
 def accuracies(weight_sets: list[dict], x: np.ndarray | None = None, y: np.ndarray | None = None,
@@ -95,12 +103,23 @@ def sweep(weights: dict, levels=LEVELS, methods=("sampling", "proposed", "unifor
     return [{c: row[c] for c in COLUMNS} for row in rows]
 
 
-def results_path(device="PCMO", seed: int = 0, recipe: str = "paper", prefix: str = "figure2", **options) -> Path:
-    """``data/results/<prefix>-<device>-<recipe>-seed<k>[-<options>].csv``; only options off their default are named."""
+def results_path(device="PCMO", seed: int = 0, recipe: str = "paper", prefix: str = "figure2", levels=LEVELS,
+                 directory: Path | str | None = None, **options) -> Path:
+    """``<directory>/<prefix>-<device>-<recipe>-seed<k>[-levels<a>-<b>][-<options>].csv``.
+
+    Only what differs from the book's defaults is named (levels other than 5..25, readings
+    off their default), so a run with other parameters never writes over the book's file.
+    ``directory`` defaults to the project's ``data/results``.
+    """
     device = devices.get(device)
-    changed = [f"{k}-{v}" for k, v in {**quantize.DEFAULTS, **options}.items() if quantize.DEFAULTS.get(k) != v]
+    levels = sorted(levels)
+    changed = [] if tuple(levels) == LEVELS else [
+        f"levels{levels[0]}-{levels[-1]}" if levels == list(range(levels[0], levels[-1] + 1))
+        else "levels" + "_".join(map(str, levels))]
+    changed += [f"{k}-{v}" for k, v in {**quantize.DEFAULTS, **options}.items() if quantize.DEFAULTS.get(k) != v]
     slug = "".join(c if c.isalnum() else "_" for c in device.name)
-    return RESULTS_DIR / ("-".join([prefix, slug, recipe, f"seed{int(seed)}", *changed]) + ".csv")
+    name = "-".join([prefix, slug, recipe, f"seed{int(seed)}", *changed]) + ".csv"
+    return Path(directory or RESULTS_DIR) / name
 
 
 def lookup(rows: list[dict]) -> dict[tuple[str, int | None], float]:

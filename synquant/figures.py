@@ -1,4 +1,10 @@
-"""Plots that several chapters share. Each takes tidy rows or arrays and an optional axes."""
+"""Every figure of the book, as functions that return a matplotlib figure.
+
+Each takes tidy rows or arrays (and, for one panel, an optional axes). Figures are made
+at :data:`DPI` dots per inch, at most :data:`MAX_WIDTH` inches wide (the page's text
+column), with no text smaller than :data:`FONT_MIN` points, so that they read at the size
+the page shows them; :func:`check_readable` says where a figure falls short.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,49 @@ import numpy as np
 
 from . import paper
 
-__all__ = ["accuracy_vs_levels", "levels_axis", "markdown_table", "COLORS", "LABELS"]
+__all__ = ["accuracy_vs_levels", "levels_axis", "markdown_table", "new", "check_readable", "COLORS", "LABELS",
+           "STYLE", "DPI", "MAX_WIDTH", "FONT_MIN"]
+
+#: Resolution of the figures' images (dots per inch).
+DPI = 150
+#: Widest figure (inches): the book's text column, about 730 px on the page.
+MAX_WIDTH = 7.2
+#: Smallest text (points): at MAX_WIDTH and DPI, about 14 px on the page, the size of the
+#: book's smallest body text.
+FONT_MIN = 10
+#: Matplotlib settings of every figure of the book (applied by :func:`new`).
+STYLE = {
+    "figure.dpi": DPI, "savefig.dpi": DPI, "font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11,
+    "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 12,
+}
+
+
+def new(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4.0, **kwargs):
+    """``(fig, axes)`` of the book's style: ``plt.subplots`` at ``width`` x ``height`` inches."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    if width > MAX_WIDTH:
+        raise ValueError(f"width={width} in: figures are at most {MAX_WIDTH} in wide (the page's text column)")
+    matplotlib.rcParams.update(STYLE)
+    kwargs.setdefault("layout", "constrained")
+    return plt.subplots(nrows, ncols, figsize=(width, height), dpi=DPI, **kwargs)
+
+
+def check_readable(fig) -> list[str]:
+    """What keeps ``fig`` from reading on the page: too wide, too coarse, or text smaller
+    than :data:`FONT_MIN` points; an empty list when nothing does."""
+    problems = []
+    width = fig.get_figwidth()
+    if width > MAX_WIDTH + 1e-9:
+        problems.append(f"{width:.1f} in wide (at most {MAX_WIDTH})")
+    if fig.dpi < DPI:
+        problems.append(f"{fig.dpi:.0f} dpi (at least {DPI})")
+    fig.canvas.draw()  # creates the tick labels
+    for text in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")):
+        if text.get_visible() and text.get_text().strip() and text.get_fontsize() < FONT_MIN - 1e-9:
+            problems.append(f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least {FONT_MIN})")
+    return problems
 
 COLORS = {"software": "0.3", "sampling": "#d95f02", "proposed": "#1b9e77", "uniform": "#7570b3", "optimal": "#e7298a"}
 LABELS = {"software": "software (unquantized)", "sampling": "sampling method", "proposed": "proposed method",
@@ -14,10 +62,8 @@ LABELS = {"software": "software (unquantized)", "sampling": "sampling method", "
 
 
 def _axes(ax, size=(6.4, 4.0)):
-    import matplotlib.pyplot as plt
-
     if ax is None:
-        fig, ax = plt.subplots(figsize=size, layout="constrained")
+        fig, ax = new(width=size[0], height=size[1])
     return ax.figure, ax
 
 
@@ -60,7 +106,7 @@ def accuracy_vs_levels(rows: list[dict], ax=None, methods=("sampling", "proposed
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(loc="lower right")
     return fig
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "load_weights",
     "weights_path",
     "load_or_train",
+    "resolve_weights",
     "WEIGHTS_DIR",
 ]
 
@@ -281,6 +282,18 @@ def load_weights(path: Path | str) -> tuple[dict[str, np.ndarray], dict | None]:
         except json.JSONDecodeError as err:
             raise WeightsError(f"{sidecar} is not valid JSON ({err}); delete it or retrain") from err
     return weights, meta
+
+
+def resolve_weights(weights: Path | str | None = None, recipe: Recipe | str = "paper",
+                    seed: int = 0) -> tuple[dict[str, np.ndarray], dict | None]:
+    """The network a chapter or command runs on: ``(weights, meta)``.
+
+    ``weights``: a weights file of the user's (its metadata names recipe and seed); empty
+    or None takes the cached weights of ``recipe`` and ``seed``.
+    """
+    if weights:
+        return load_weights(weights)
+    return load_weights(weights_path(recipe, seed))
 
 
 def load_or_train(recipe: Recipe | str = "paper", seed: int = 0, directory: Path | str | None = None,

@@ -1,0 +1,414 @@
+"""Paired tests and intervals behind the book's comparative sentences.
+
+Every "ahead", "behind", "tied", "within noise" or "follows" in the book rests on one of
+these, each through scipy:
+
+* :func:`mcnemar`: two weight sets on the same test images, compared image by image: the
+  images that only one of them classifies correctly (the *discordant* images) and the
+  exact two-sided binomial p-value of that split (``scipy.stats.binomtest``);
+* :func:`sign_test`: paired differences (one method minus another at each number of
+  levels): how many are positive and negative, ties dropped, with the exact binomial p;
+* :func:`rank_correlation`: Spearman's rank correlation with a permutation p-value,
+  exact (every permutation) for small samples (``scipy.stats.permutation_test``);
+* :func:`bootstrap_accuracy` and :func:`bootstrap_difference`: percentile bootstrap
+  intervals over the test images, for one accuracy (percent) and for the paired
+  difference of two (percentage points) (``scipy.stats.bootstrap``, seeded).
+
+Results are frozen dataclasses; each has ``.text()``, a short phrase for the prose, such
+as "104 vs 47 discordant images, p < 0.001". Two-sided p-values throughout. The tests
+are conditional on the one network and the one test set they are given: they say how
+much the 10,000 test images can tell two quantized copies of a network apart, not how
+another training run would turn out.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as _scipy
+
+__all__ = [
+    "McNemar",
+    "SignTest",
+    "RankCorrelation",
+    "Interval",
+    "mcnemar",
+    "sign_test",
+    "rank_correlation",
+    "bootstrap_accuracy",
+    "bootstrap_difference",
+    "format_p",
+    "EXACT_MAX",
+]
+
+#: Largest sample for which :func:`rank_correlation` enumerates every permutation
+#: (8! = 40,320); above it, a seeded random sample of permutations.
+EXACT_MAX = 8
+
+
+def format_p(p: float) -> str:
+    """A p-value for the prose: "p < 0.001", else two significant digits ("p = 0.0028",
+    "p = 0.17", "p = 1.0")."""
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise ValueError(f"p-value must lie in [0, 1], got {p!r}")
+    if p < 0.001:
+        return "p < 0.001"
+    text = f"{p:.2g}"
+    return f"p = {text if '.' in text else text + '.0'}"
+
+
+# --- argument checks ---------------------------------------------------------------
+
+
+def _check_correct(values, name: str, least: int = 1) -> np.ndarray:
+    """``values`` as a 1-D bool array, or a clear error naming ``name``."""
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(
+            f"{name} must be an array of booleans (one per test image), got {values!r}"
+        )
+    a = np.asarray(values)
+    if a.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one entry per test image), got shape {a.shape}"
+        )
+    if a.size < least:
+        raise ValueError(
+            f"{name} has {a.size} entries: need at least {least} test images"
+        )
+    if a.dtype == bool:
+        return a
+    if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise TypeError(
+            f"{name} must be booleans (True where an image is classified correctly), "
+            f"got dtype {a.dtype}"
+        )
+    bad = a[(a != 0) & (a != 1)]
+    if bad.size:
+        raise ValueError(
+            f"{name} must be booleans (True where an image is classified correctly), "
+            f"got the value {bad[0]!r}: pass evaluate.correct(...)"
+        )
+    return a.astype(bool)
+
+
+def _check_pair(a, b, names=("correct_a", "correct_b"), least: int = 1):
+    a = _check_correct(a, names[0], least=0)
+    b = _check_correct(b, names[1], least=0)
+    if a.size != b.size:
+        raise ValueError(
+            f"{names[0]} and {names[1]} differ in length ({a.size} vs {b.size}): "
+            "pass per-image results on the same test images"
+        )
+    return _check_correct(a, names[0], least), _check_correct(b, names[1], least)
+
+
+def _check_numbers(values, name: str, least: int) -> np.ndarray:
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"{name} must be a 1-D array of numbers, got {values!r}")
+    a = np.asarray(values)
+    if a.dtype == bool or not (
+        np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)
+    ):
+        raise TypeError(f"{name} must be numbers, got dtype {a.dtype}")
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
+    if a.size < least:
+        raise ValueError(f"{name} has {a.size} values: need at least {least}")
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return a
+
+
+def _check_resampling(n_resamples, seed, confidence) -> None:
+    if (
+        isinstance(n_resamples, bool)
+        or not isinstance(n_resamples, numbers.Integral)
+        or n_resamples < 100
+    ):
+        raise ValueError(
+            f"n_resamples must be an integer of at least 100, got {n_resamples!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, numbers.Real)
+        or not 0 < confidence < 1
+    ):
+        raise ValueError(
+            f"confidence must be a number strictly between 0 and 1, got {confidence!r}"
+        )
+
+
+# --- McNemar ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """Exact McNemar test of two weight sets on the same test images.
+
+    ``a_only``: images only A classifies correctly; ``b_only``: only B; ``both`` and
+    ``neither`` are the concordant images. ``pvalue``: exact two-sided binomial p of
+    ``a_only`` out of the discordant images, with success probability 1/2 (1.0 when
+    there are none).
+    """
+
+    a_only: int
+    b_only: int
+    both: int
+    neither: int
+    pvalue: float
+
+    @property
+    def n(self) -> int:
+        """Number of test images."""
+        return self.a_only + self.b_only + self.both + self.neither
+
+    @property
+    def discordant(self) -> int:
+        return self.a_only + self.b_only
+
+    @property
+    def difference(self) -> float:
+        """Accuracy of A minus accuracy of B, in percentage points."""
+        return 100 * (self.a_only - self.b_only) / self.n
+
+    def text(self) -> str:
+        return (
+            f"{self.a_only} vs {self.b_only} discordant images, {format_p(self.pvalue)}"
+        )
+
+
+def mcnemar(correct_a, correct_b) -> McNemar:
+    """Exact McNemar test between two weight sets' per-image correctness.
+
+    ``correct_a``, ``correct_b``: bool arrays of the same length, one entry per test
+    image (:func:`synquant.evaluate.correct`). The p-value is the exact two-sided
+    binomial test (``scipy.stats.binomtest``) of the images only A gets right among
+    those exactly one of the two gets right.
+    """
+    a, b = _check_pair(correct_a, correct_b)
+    a_only = int(np.count_nonzero(a & ~b))
+    b_only = int(np.count_nonzero(~a & b))
+    both = int(np.count_nonzero(a & b))
+    neither = a.size - a_only - b_only - both
+    k = a_only + b_only
+    p = 1.0 if k == 0 else float(_scipy.binomtest(a_only, k, 0.5).pvalue)
+    return McNemar(a_only, b_only, both, neither, min(p, 1.0))
+
+
+# --- sign test ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignTest:
+    """Sign test of paired differences: counts of each sign and the exact binomial p
+    (two-sided, ties dropped; 1.0 when every difference is a tie)."""
+
+    positive: int
+    negative: int
+    ties: int
+    pvalue: float
+
+    def text(self) -> str:
+        tied = f", {self.ties} tied" if self.ties else ""
+        counts = f"{self.positive} ahead vs {self.negative} behind{tied}"
+        return f"{counts}, sign test {format_p(self.pvalue)}"
+
+
+def sign_test(differences, tolerance: float = 0.0) -> SignTest:
+    """Sign test over paired differences (for instance, at each number of levels, one
+    method's accuracy minus another's).
+
+    ``differences``: 1-D numbers; those with ``|d| <= tolerance`` count as ties and are
+    dropped. The p-value is the exact two-sided binomial test of the positive ones among
+    the rest (``scipy.stats.binomtest``).
+    """
+    d = _check_numbers(differences, "differences", least=1)
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, numbers.Real)
+        or not tolerance >= 0
+    ):
+        raise ValueError(f"tolerance must be a non-negative number, got {tolerance!r}")
+    positive = int(np.count_nonzero(d > tolerance))
+    negative = int(np.count_nonzero(d < -tolerance))
+    ties = d.size - positive - negative
+    k = positive + negative
+    p = 1.0 if k == 0 else float(_scipy.binomtest(positive, k, 0.5).pvalue)
+    return SignTest(positive, negative, ties, min(p, 1.0))
+
+
+# --- rank correlation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankCorrelation:
+    """Spearman's rank correlation ``rho`` of ``n`` pairs, with a two-sided permutation
+    p-value: ``exact`` when every permutation was enumerated (n <= :data:`EXACT_MAX`).
+    """
+
+    rho: float
+    pvalue: float
+    n: int
+    exact: bool
+
+    def text(self) -> str:
+        how = "exact permutation" if self.exact else "permutation"
+        return f"Spearman {self.rho:.2f} (n = {self.n}, {how} {format_p(self.pvalue)})"
+
+
+def rank_correlation(x, y, n_resamples: int = 20000, seed: int = 0) -> RankCorrelation:
+    """Spearman's rank correlation of ``x`` and ``y`` with a permutation p-value.
+
+    ``x``, ``y``: 1-D numbers of the same length n >= 3, neither constant (ties get
+    average ranks). For n <= :data:`EXACT_MAX` the p-value counts, over all n!
+    pairings, those whose correlation is at least as extreme as the observed one
+    (``scipy.stats.permutation_test``, two-sided); above, ``n_resamples`` random
+    pairings drawn with ``seed``. Small samples need this: the usual t approximation is
+    poor at n = 7.
+    """
+    xs = _check_numbers(x, "x", least=0)
+    ys = _check_numbers(y, "y", least=0)
+    if xs.size != ys.size:
+        raise ValueError(
+            f"x and y differ in length ({xs.size} vs {ys.size}): pass one pair per item"
+        )
+    xs, ys = _check_numbers(xs, "x", least=3), _check_numbers(ys, "y", least=3)
+    for name, v in (("x", xs), ("y", ys)):
+        if np.all(v == v[0]):
+            raise ValueError(
+                f"{name} is constant: a rank correlation needs values that differ"
+            )
+    rx = _scipy.rankdata(xs)
+    ry = _scipy.rankdata(ys)
+    ry = (ry - ry.mean()) / np.sqrt(np.sum((ry - ry.mean()) ** 2))
+
+    def rho(r, axis=-1):  # Pearson correlation of the ranks: Spearman's rho
+        r = r - r.mean(axis=axis, keepdims=True)
+        return np.sum(r * ry, axis=axis) / np.sqrt(np.sum(r * r, axis=axis))
+
+    n = xs.size
+    exact = n <= EXACT_MAX
+    if not exact and (
+        isinstance(n_resamples, bool)
+        or not isinstance(n_resamples, numbers.Integral)
+        or n_resamples < 100
+    ):
+        raise ValueError(
+            f"n_resamples must be an integer of at least 100, got {n_resamples!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    result = _scipy.permutation_test(
+        (rx,),
+        rho,
+        permutation_type="pairings",
+        vectorized=True,
+        n_resamples=np.inf if exact else int(n_resamples),
+        alternative="two-sided",
+        rng=np.random.default_rng(seed),
+    )
+    statistic = float(_scipy.spearmanr(xs, ys).statistic)
+    return RankCorrelation(statistic, float(min(result.pvalue, 1.0)), n, exact)
+
+
+# --- bootstrap intervals ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its bootstrap interval, in ``unit`` ("%" for an accuracy,
+    "points" for a difference of two)."""
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    unit: str
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    def text(self) -> str:
+        level = f"{100 * self.confidence:g} %"
+        if self.unit == "%":
+            bounds = f"{self.low:.2f} to {self.high:.2f} %"
+            return f"{self.estimate:.2f} % ({level} interval {bounds})"
+        return (
+            f"{_signed(self.estimate)} points ({level} interval {_signed(self.low)} to "
+            f"{_signed(self.high)})"
+        )
+
+
+def _signed(value: float) -> str:
+    text = f"{value:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def _interval(
+    data, statistic, n_resamples, seed, confidence, paired
+) -> tuple[float, float]:
+    result = _scipy.bootstrap(
+        data,
+        statistic,
+        n_resamples=int(n_resamples),
+        vectorized=True,
+        paired=paired,
+        confidence_level=float(confidence),
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def bootstrap_accuracy(
+    correct, n_resamples: int = 2000, seed: int = 0, confidence: float = 0.95
+) -> Interval:
+    """Accuracy in percent with a percentile bootstrap interval over the test images.
+
+    ``correct``: bool per test image (:func:`synquant.evaluate.correct`), at least 2.
+    The images are resampled with replacement ``n_resamples`` times
+    (``scipy.stats.bootstrap``, seeded with ``seed``, vectorized).
+    """
+    c = _check_correct(correct, "correct", least=2)
+    _check_resampling(n_resamples, seed, confidence)
+    values = c.astype(np.float64)
+
+    def percent(sample, axis=-1):
+        return 100 * np.mean(sample, axis=axis)
+
+    low, high = _interval(
+        (values,), percent, n_resamples, seed, confidence, paired=False
+    )
+    return Interval(float(100 * values.mean()), low, high, float(confidence), "%")
+
+
+def bootstrap_difference(
+    correct_a,
+    correct_b,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> Interval:
+    """Accuracy of A minus accuracy of B, in percentage points, with a paired percentile
+    bootstrap interval over the test images (each resample draws images, and both
+    networks' results on them).
+
+    ``correct_a``, ``correct_b``: bool per test image, same length, at least 2.
+    """
+    a, b = _check_pair(correct_a, correct_b, least=2)
+    _check_resampling(n_resamples, seed, confidence)
+    a, b = a.astype(np.float64), b.astype(np.float64)
+
+    def points(sample_a, sample_b, axis=-1):
+        return 100 * (np.mean(sample_a, axis=axis) - np.mean(sample_b, axis=axis))
+
+    low, high = _interval((a, b), points, n_resamples, seed, confidence, paired=True)
+    return Interval(
+        float(100 * (a.mean() - b.mean())), low, high, float(confidence), "points"
+    )

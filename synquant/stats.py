@@ -40,6 +40,8 @@ __all__ = [
     "bootstrap_accuracy",
     "bootstrap_difference",
     "format_p",
+    "paired_over_levels",
+    "table",
     "EXACT_MAX",
 ]
 
@@ -177,6 +179,16 @@ class McNemar:
         """Accuracy of A minus accuracy of B, in percentage points."""
         return 100 * (self.a_only - self.b_only) / self.n
 
+    @property
+    def accuracy_a(self) -> float:
+        """Accuracy of A in percent."""
+        return 100 * (self.both + self.a_only) / self.n
+
+    @property
+    def accuracy_b(self) -> float:
+        """Accuracy of B in percent."""
+        return 100 * (self.both + self.b_only) / self.n
+
     def text(self) -> str:
         return (
             f"{self.a_only} vs {self.b_only} discordant images, {format_p(self.pvalue)}"
@@ -199,6 +211,82 @@ def mcnemar(correct_a, correct_b) -> McNemar:
     k = a_only + b_only
     p = 1.0 if k == 0 else float(_scipy.binomtest(a_only, k, 0.5).pvalue)
     return McNemar(a_only, b_only, both, neither, min(p, 1.0))
+
+
+def paired_over_levels(
+    weights: dict,
+    method_a: str,
+    method_b: str,
+    levels,
+    device="PCMO",
+    x=None,
+    y=None,
+    **options,
+) -> dict[int, McNemar]:
+    """:func:`mcnemar` of ``method_a`` against ``method_b`` at each number of levels.
+
+    Both quantize the same ``weights`` (``quantize.network`` with ``device`` and the
+    readings ``options``) and are scored on the same test images (``x``, ``y``; default:
+    the 10,000 MNIST test images). ``"software"`` names the unquantized network, for
+    either method. Returns ``{levels: McNemar}`` in the order of ``levels``.
+    """
+    from . import devices, evaluate, quantize
+
+    device = devices.get(device)
+    levels = list(levels)
+    if not levels:
+        raise ValueError(
+            "levels is empty: pass at least one number of levels, e.g. [5, 10]"
+        )
+    for name, method in (("method_a", method_a), ("method_b", method_b)):
+        if method != "software" and method not in quantize.METHODS:
+            raise ValueError(
+                f"{name}={method!r} is not a method: use 'software' or one of "
+                f"{', '.join(quantize.METHODS)}"
+            )
+    if (x is None) != (y is None):
+        raise ValueError("pass both x and y (the test images and labels), or neither")
+    software = evaluate.correct(weights, x, y)
+
+    def correct(method, k):
+        if method == "software":
+            return software
+        return evaluate.correct(
+            quantize.network(weights, method, k, device, **options), x, y
+        )
+
+    return {int(k): mcnemar(correct(method_a, k), correct(method_b, k)) for k in levels}
+
+
+def table(
+    comparisons: dict[int, McNemar], names=("A", "B")
+) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)`` of strings for a table of :func:`paired_over_levels`: levels,
+    both accuracies (%), their difference (points), the discordant counts and the
+    p-value; ``names`` label the two methods."""
+    a, b = names
+    header = [
+        "levels",
+        f"{a} (%)",
+        f"{b} (%)",
+        "difference (points)",
+        f"only {a}",
+        f"only {b}",
+        "p (McNemar)",
+    ]
+    rows = [
+        [
+            str(k),
+            f"{m.accuracy_a:.2f}",
+            f"{m.accuracy_b:.2f}",
+            _signed(m.difference),
+            str(m.a_only),
+            str(m.b_only),
+            format_p(m.pvalue).removeprefix("p = ").removeprefix("p "),
+        ]
+        for k, m in comparisons.items()
+    ]
+    return header, rows
 
 
 # --- sign test ----------------------------------------------------------------------

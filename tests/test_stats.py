@@ -386,3 +386,70 @@ def test_results_are_frozen():
     result = stats.sign_test([1.0, -1.0])
     with pytest.raises(AttributeError):
         result.pvalue = 0.0
+
+
+# --- paired tests over levels -------------------------------------------------------
+
+
+def test_paired_over_levels_matches_mcnemar_of_each_network():
+    from synquant import evaluate, quantize
+    from tests.conftest import random_weight_set
+
+    weights = random_weight_set(1)
+    rng = np.random.default_rng(2)
+    x = rng.random((300, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 300)
+    result = stats.paired_over_levels(
+        weights, "proposed", "sampling", [3, 6], "PCMO", x, y
+    )
+    assert list(result) == [3, 6]
+    for k, test in result.items():
+        a = evaluate.correct(quantize.network(weights, "proposed", k, "PCMO"), x, y)
+        b = evaluate.correct(quantize.network(weights, "sampling", k, "PCMO"), x, y)
+        assert test == stats.mcnemar(a, b)
+        assert test.accuracy_a == pytest.approx(100 * a.mean())
+        assert test.accuracy_b == pytest.approx(100 * b.mean())
+    software = stats.paired_over_levels(
+        weights, "software", "uniform", [4], "PCMO", x, y
+    )
+    unq = evaluate.correct(weights, x, y)
+    uni = evaluate.correct(quantize.network(weights, "uniform", 4, "PCMO"), x, y)
+    assert software[4] == stats.mcnemar(unq, uni)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"method_a": "propsed"}, "method_a='propsed' is not a method"),
+        ({"method_b": "p"}, "method_b='p' is not a method"),
+        ({"levels": []}, "levels is empty"),
+        ({"x": np.zeros((2, 784))}, "pass both x and y"),
+    ],
+)
+def test_paired_over_levels_bad_input(kwargs, words):
+    from tests.conftest import random_weight_set
+
+    args = {
+        "weights": random_weight_set(0),
+        "method_a": "proposed",
+        "method_b": "sampling",
+        "levels": [5],
+        **kwargs,
+    }
+    with pytest.raises(ValueError) as info:
+        stats.paired_over_levels(**args)
+    assert words in str(info.value)
+
+
+def test_table_rows():
+    a, b = paired(104, 47, 8800, 1049)
+    c, d = paired(20, 25, 9000, 955)
+    header, rows = stats.table(
+        {7: stats.mcnemar(a, b), 8: stats.mcnemar(c, d)}, names=("optimal", "proposed")
+    )
+    assert header[1:3] == ["optimal (%)", "proposed (%)"] and len(header) == len(
+        rows[0]
+    )
+    assert rows[0] == ["7", "89.04", "88.47", "+0.57", "104", "47", "< 0.001"]
+    assert rows[1][3] == "-0.05" and rows[1][4:6] == ["20", "25"]
+    assert rows[1][6] == stats.format_p(binomial_two_sided(20, 45)).removeprefix("p = ")

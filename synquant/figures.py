@@ -119,3 +119,57 @@ def markdown_table(header: list[str], rows: list[list], align: str | None = None
     lines = ["| " + " | ".join(map(str, header)) + " |", "| " + " | ".join(rule) + " |"]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
     return Markdown("\n".join(lines))
+
+
+# --- optimal levels ---
+
+
+def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels,
+                           marked=()):
+    """Two panels over the number of levels: above, the mean squared error of the
+    normalized weights of each method in ``mse`` (log scale, ``mse[method][i]`` at
+    ``levels[i]``); below, the test accuracy of the same methods from ``rows`` (a
+    sweep). ``marked``: numbers of levels circled on the optimal method's accuracy line
+    (for instance, where a paired test finds it differs from the proposed method)."""
+    fig, (top, bottom) = new(2, 1, width=6.4, height=6.4, sharex=True)
+    levels = list(levels)
+    for method, values in mse.items():
+        top.semilogy(levels, values, "o-", ms=3.5, color=COLORS[method],
+                     label=LABELS[method])
+    top.set_ylabel("squared error of weights")
+    top.grid(alpha=0.3, which="both")
+    top.legend(loc="upper right")
+    accuracy_vs_levels(rows, ax=bottom, methods=tuple(mse), reported=False)
+    marked = [L for L in marked if L in levels]
+    if marked:
+        acc = {r["levels"]: r["accuracy_pct"] for r in rows if r["method"] == "optimal"}
+        bottom.plot(marked, [acc[L] for L in marked], "o", ms=11, mfc="none",
+                    mec="k", mew=1.2, label="optimal vs proposed: p < 0.05")
+        bottom.legend(loc="lower right")
+    top.tick_params(labelbottom=True)
+    return fig
+
+
+def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
+    """The levels of each method (one row each, above) over the distribution of a
+    layer's normalized weight magnitudes (histogram, log scale, below).
+
+    ``magnitudes``: ``|w|`` of the normalized weights; ``chosen``: ``{method: levels}``
+    (see :func:`synquant.optimal.chosen_levels`). The rows carry the methods' names, so
+    no legend covers a level."""
+    fig, (top, bottom) = new(2, 1, width=6.4, height=4.4, sharex=True,
+                             gridspec_kw={"height_ratios": [1, 2]})
+    names = list(chosen)
+    for i, method in enumerate(names):
+        row = len(names) - 1 - i
+        values = np.asarray(chosen[method], dtype=float)
+        top.vlines(values, row - 0.35, row + 0.35, color=COLORS[method], lw=3)
+    top.set_yticks(range(len(names)), [LABELS[m] for m in reversed(names)])
+    top.set_ylim(-0.6, len(names) - 0.4)
+    top.set_xlim(-0.02, 1.02)
+    top.grid(axis="x", alpha=0.3)
+    top.tick_params(labelbottom=True)
+    bottom.hist(np.ravel(magnitudes), bins=100, range=(0, 1), color="0.6", log=True)
+    bottom.set_xlabel("normalized weight magnitude")
+    bottom.set_ylabel("number of weights")
+    return fig

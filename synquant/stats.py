@@ -41,6 +41,8 @@ __all__ = [
     "bootstrap_difference",
     "format_p",
     "paired_over_levels",
+    "over_levels",
+    "OverLevels",
     "table",
     "EXACT_MAX",
 ]
@@ -287,6 +289,54 @@ def table(
         for k, m in comparisons.items()
     ]
     return header, rows
+
+
+@dataclass(frozen=True)
+class OverLevels:
+    """A summary of :func:`paired_over_levels`: the sign test of the differences, the
+    numbers of levels where McNemar's p is below ``alpha``, those that stay below it
+    after a Bonferroni correction (p times the number of tests), and ``settled``: the
+    smallest number of levels from which no test is below ``alpha`` (None when the
+    last one is)."""
+
+    levels: tuple[int, ...]
+    sign: SignTest
+    alpha: float
+    significant: tuple[int, ...]
+    bonferroni: tuple[int, ...]
+    settled: int | None
+
+    def text(self) -> str:
+        where = ", ".join(map(str, self.significant)) or "none"
+        return (
+            f"{self.sign.text()}; McNemar p < {self.alpha:g} at "
+            f"{len(self.significant)} of {len(self.levels)} (levels: {where})"
+        )
+
+
+def over_levels(comparisons: dict[int, McNemar], alpha: float = 0.05) -> OverLevels:
+    """Summarize paired tests at several numbers of levels (see :class:`OverLevels`).
+
+    The sign test counts, over the levels, where A is ahead (more images only A gets
+    right) and where behind; a tie is an equal split of the discordant images."""
+    if not comparisons:
+        raise ValueError("comparisons is empty: pass the result of paired_over_levels")
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, numbers.Real)
+        or not 0 < alpha < 1
+    ):
+        raise ValueError(
+            f"alpha must be a number strictly between 0 and 1, got {alpha!r}"
+        )
+    levels = tuple(sorted(comparisons))
+    sign = sign_test([comparisons[k].a_only - comparisons[k].b_only for k in levels])
+    significant = tuple(k for k in levels if comparisons[k].pvalue < alpha)
+    bonferroni = tuple(k for k in levels if comparisons[k].pvalue * len(levels) < alpha)
+    settled = levels[0] if not significant else None
+    if significant and significant[-1] != levels[-1]:
+        settled = levels[levels.index(significant[-1]) + 1]
+    return OverLevels(levels, sign, float(alpha), significant, bonferroni, settled)
 
 
 # --- sign test ----------------------------------------------------------------------

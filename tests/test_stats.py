@@ -453,3 +453,50 @@ def test_table_rows():
     assert rows[0] == ["7", "89.04", "88.47", "+0.57", "104", "47", "< 0.001"]
     assert rows[1][3] == "-0.05" and rows[1][4:6] == ["20", "25"]
     assert rows[1][6] == stats.format_p(binomial_two_sided(20, 45)).removeprefix("p = ")
+
+
+def mcnemar_of(a_only, b_only, n=1000):
+    a, b = paired(a_only, b_only, n - a_only - b_only, 0)
+    return stats.mcnemar(a, b)
+
+
+def test_over_levels_by_hand():
+    counts = {5: (111, 110), 6: (68, 50), 7: (104, 47), 8: (30, 30), 9: (40, 12)}
+    comparisons = {k: mcnemar_of(*c) for k, c in counts.items()}
+    summary = stats.over_levels(comparisons)
+    assert summary.levels == (5, 6, 7, 8, 9)
+    assert (summary.sign.positive, summary.sign.negative, summary.sign.ties) == (
+        4,
+        0,
+        1,
+    )
+    assert summary.sign.pvalue == pytest.approx(binomial_two_sided(0, 4))
+    assert summary.significant == (7, 9)  # p by hand below
+    assert binomial_two_sided(47, 151) < 0.05 and binomial_two_sided(12, 52) < 0.05
+    assert binomial_two_sided(50, 118) > 0.05
+    assert summary.bonferroni == tuple(
+        k for k, (a, b) in counts.items() if 5 * binomial_two_sided(b, a + b) < 0.05
+    )
+    assert summary.settled is None  # the last one is significant
+    assert summary.text().endswith("McNemar p < 0.05 at 2 of 5 (levels: 7, 9)")
+
+
+def test_over_levels_settled():
+    comparisons = {
+        5: mcnemar_of(60, 20),
+        6: mcnemar_of(50, 20),
+        7: mcnemar_of(30, 28),
+        8: mcnemar_of(10, 12),
+    }
+    summary = stats.over_levels(comparisons)
+    assert summary.significant == (5, 6) and summary.settled == 7
+    calm = stats.over_levels({5: mcnemar_of(10, 12), 6: mcnemar_of(3, 3)})
+    assert calm.significant == () and calm.settled == 5
+    assert "(levels: none)" in calm.text()
+
+
+def test_over_levels_bad_input():
+    with pytest.raises(ValueError, match="comparisons is empty"):
+        stats.over_levels({})
+    with pytest.raises(ValueError, match="alpha must be"):
+        stats.over_levels({5: mcnemar_of(1, 2)}, alpha=5)

@@ -124,6 +124,15 @@ def markdown_table(header: list[str], rows: list[list], align: str | None = None
 # --- optimal levels ---
 
 
+def _detached(fig):
+    """``fig`` closed in pyplot, so that a notebook shows it once, as the cell's value
+    (the inline backend would otherwise display it a second time)."""
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return fig
+
+
 def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels,
                            marked=()):
     """Two panels over the number of levels: above, the mean squared error of the
@@ -147,7 +156,7 @@ def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels
                     mec="k", mew=1.2, label="optimal vs proposed: p < 0.05")
         bottom.legend(loc="lower right")
     top.tick_params(labelbottom=True)
-    return fig
+    return _detached(fig)
 
 
 def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
@@ -172,4 +181,4 @@ def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
     bottom.hist(np.ravel(magnitudes), bins=100, range=(0, 1), color="0.6", log=True)
     bottom.set_xlabel("normalized weight magnitude")
     bottom.set_ylabel("number of weights")
-    return fig
+    return _detached(fig)

@@ -33,6 +33,7 @@ def test_error_accuracy_readable_and_drawn():
     mse = {m: [10.0 ** -(i + 2) / L for L in LEVELS] for i, m in enumerate(METHODS)}
     fig = figures.optimal_error_accuracy(rows(), mse, LEVELS, marked=[7, 30])
     assert figures.check_readable(fig) == []
+    assert plt.get_fignums() == []  # shown once in a notebook: as the cell's value
     top, bottom = fig.axes
     assert top.get_yscale() == "log"
     lines = {line.get_label(): line for line in top.get_lines()}
@@ -60,6 +61,7 @@ def test_chosen_levels_shows_every_level_and_no_legend():
     magnitudes = np.abs(np.random.default_rng(0).laplace(0, 0.1, 5000)).clip(0, 1)
     fig = figures.optimal_chosen_levels(magnitudes, chosen)
     assert figures.check_readable(fig) == []
+    assert plt.get_fignums() == []
     top, bottom = fig.axes
     assert top.get_legend() is None and bottom.get_legend() is None
     labels = [t.get_text() for t in top.get_yticklabels()]

@@ -41,6 +41,11 @@ __all__ = [
     "bootstrap_difference",
     "format_p",
     "paired_over_levels",
+    "strict",
+    "claim_verdicts",
+    "ClaimVerdict",
+    "verdict_table",
+    "lead",
     "over_levels",
     "OverLevels",
     "table",
@@ -297,7 +302,8 @@ class OverLevels:
     numbers of levels where McNemar's p is below ``alpha``, those that stay below it
     after a Bonferroni correction (p times the number of tests), and ``settled``: the
     smallest number of levels from which no test is below ``alpha`` (None when the
-    last one is)."""
+    last one is); ``strongest``: the number of levels with the smallest p (the lowest
+    of equal ones)."""
 
     levels: tuple[int, ...]
     sign: SignTest
@@ -305,6 +311,7 @@ class OverLevels:
     significant: tuple[int, ...]
     bonferroni: tuple[int, ...]
     settled: int | None
+    strongest: int
 
     def text(self) -> str:
         where = ", ".join(map(str, self.significant)) or "none"
@@ -336,7 +343,10 @@ def over_levels(comparisons: dict[int, McNemar], alpha: float = 0.05) -> OverLev
     settled = levels[0] if not significant else None
     if significant and significant[-1] != levels[-1]:
         settled = levels[levels.index(significant[-1]) + 1]
-    return OverLevels(levels, sign, float(alpha), significant, bonferroni, settled)
+    strongest = min(levels, key=lambda k: comparisons[k].pvalue)
+    return OverLevels(
+        levels, sign, float(alpha), significant, bonferroni, settled, strongest
+    )
 
 
 # --- sign test ----------------------------------------------------------------------
@@ -550,3 +560,164 @@ def bootstrap_difference(
     return Interval(
         float(100 * (a.mean() - b.mean())), low, high, float(confidence), "points"
     )
+
+
+# --- the paper's claims: strict reading, tolerance, seeds ---------------------------
+
+#: Test images of MNIST, for the standard error of an accuracy the paper reports.
+TEST_IMAGES = 10000
+
+
+def _standard_error(percent: float, n: int = TEST_IMAGES) -> float:
+    p = percent / 100
+    return 100 * float(np.sqrt(p * (1 - p) / n))
+
+
+def strict(claim) -> tuple[bool, str]:
+    """The strict reading of one of the paper's claims (a ``paper.Claim``):
+    ``(holds, criterion)``.
+
+    A claim that carries its own strict verdict (``claim.strict``, and optionally
+    ``claim.strict_criterion``) is taken as it is. Otherwise the words are read as they
+    stand: a reported accuracy is matched within one standard error of that accuracy
+    on the 10,000 test images (closer than the test set can resolve is not asked);
+    "less than 1 point" is less than 1 point; "about 11 points" is within 1 point of
+    11; "ahead at every level" is ahead (a difference above zero) at every level.
+    """
+    if getattr(claim, "strict", None) is not None:
+        return bool(claim.strict), getattr(
+            claim, "strict_criterion", "the paper's words"
+        )
+    name, m = claim.name, claim.measured
+    if name in ("software accuracy", "proposed, 10 levels"):
+        se = _standard_error(claim.reported)
+        return abs(m - claim.reported) <= se, f"within {se:.2f} points (one SE)"
+    if name == "10 levels below software":
+        return m < 1.0, "less than 1 point"
+    if name == "proposed ahead at 5 levels":
+        return abs(m - claim.reported) <= 1.0, f"within 1 point of {claim.reported:g}"
+    if name.startswith("proposed ahead at every level"):
+        return m > 0, "ahead at every level"
+    raise ValueError(f"no strict reading known for the claim {name!r}")
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """One claim of the paper for one network and over seeds.
+
+    ``measured``, ``strict`` and ``tolerance``: this network's value and whether it
+    meets the strict reading (:func:`strict`) and the book's tolerance
+    (``paper.TOLERANCE``). ``mean``, ``sd``, ``low``, ``high``: the value over
+    ``seeds`` training seeds; ``strict_seeds`` and ``tolerance_seeds``: how many of
+    them meet each reading.
+    """
+
+    name: str
+    paper: str
+    measured: float
+    strict: bool
+    strict_criterion: str
+    tolerance: bool
+    criterion: str
+    mean: float
+    sd: float
+    low: float
+    high: float
+    seeds: int
+    strict_seeds: int
+    tolerance_seeds: int
+
+    def text(self) -> str:
+        if self.strict:
+            return "holds strictly"
+        return "holds within the tolerance only" if self.tolerance else "does not hold"
+
+
+def claim_verdicts(rows: list[dict], seed_rows: list[dict]) -> list[ClaimVerdict]:
+    """Each of the paper's claims (``paper.claims``) for one network's sweep ``rows``,
+    under the strict reading and the book's tolerance, and over the seeds of
+    ``seed_rows`` (sweeps with a ``seed`` column, as ``sensitivity.over_seeds`` gives).
+    """
+    from . import paper
+
+    if not seed_rows:
+        raise ValueError("seed_rows is empty: pass the sweeps of at least one seed")
+    here = paper.claims(rows)
+    seeds = sorted({r["seed"] for r in seed_rows})
+    per_seed = [paper.claims([r for r in seed_rows if r["seed"] == s]) for s in seeds]
+    out = []
+    for i, claim in enumerate(here):
+        values = np.array([claims[i].measured for claims in per_seed])
+        holds, words = strict(claim)
+        out.append(
+            ClaimVerdict(
+                claim.name,
+                claim.paper,
+                float(claim.measured),
+                bool(holds),
+                words,
+                bool(claim.holds),
+                claim.criterion,
+                float(values.mean()),
+                float(values.std(ddof=1)) if values.size > 1 else 0.0,
+                float(values.min()),
+                float(values.max()),
+                len(seeds),
+                sum(strict(claims[i])[0] for claims in per_seed),
+                sum(bool(claims[i].holds) for claims in per_seed),
+            )
+        )
+    return out
+
+
+def verdict_table(verdicts: list[ClaimVerdict]) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)`` of strings for a table of :func:`claim_verdicts`."""
+    n = verdicts[0].seeds if verdicts else 0
+    header = [
+        "claim",
+        "paper",
+        "this network",
+        "strict reading",
+        "book's tolerance",
+        f"over {n} seeds",
+    ]
+
+    def yes(flag):
+        return "yes" if flag else "no"
+
+    rows = [
+        [
+            v.name,
+            v.paper,
+            f"{v.measured:.2f}",
+            f"{v.strict_criterion}: {yes(v.strict)}",
+            f"{v.criterion}: {yes(v.tolerance)}",
+            f"{v.mean:.2f} ± {v.sd:.2f} ({v.low:.2f} to {v.high:.2f}); strict "
+            f"{v.strict_seeds}/{v.seeds}, tolerance {v.tolerance_seeds}/{v.seeds}",
+        ]
+        for v in verdicts
+    ]
+    return header, rows
+
+
+def lead(rows: list[dict], levels: int = 5, by: str = "recipe") -> dict:
+    """The proposed method's accuracy minus the sampling method's (points) at
+    ``levels``, for each value of the column ``by`` (for instance, each recipe)."""
+    if rows and by not in rows[0]:
+        raise ValueError(f"rows have no column {by!r}: use one of {', '.join(rows[0])}")
+    out = {}
+    for value in dict.fromkeys(r[by] for r in rows):
+        acc = {
+            r["method"]: r["accuracy_pct"]
+            for r in rows
+            if r[by] == value and r["levels"] == levels
+        }
+        if "proposed" not in acc or "sampling" not in acc:
+            raise ValueError(
+                f"rows with {by}={value!r} lack the proposed or sampling "
+                f"method at {levels} levels"
+            )
+        out[value] = acc["proposed"] - acc["sampling"]
+    if not out:
+        raise ValueError("rows is empty: pass the rows of a sweep")
+    return out

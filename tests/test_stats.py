@@ -478,6 +478,7 @@ def test_over_levels_by_hand():
         k for k, (a, b) in counts.items() if 5 * binomial_two_sided(b, a + b) < 0.05
     )
     assert summary.settled is None  # the last one is significant
+    assert summary.strongest == 7
     assert summary.text().endswith("McNemar p < 0.05 at 2 of 5 (levels: 7, 9)")
 
 
@@ -500,3 +501,107 @@ def test_over_levels_bad_input():
         stats.over_levels({})
     with pytest.raises(ValueError, match="alpha must be"):
         stats.over_levels({5: mcnemar_of(1, 2)}, alpha=5)
+
+
+# --- the paper's claims -------------------------------------------------------------
+
+
+def sweep_rows(software, proposed, sampling, seed=0, recipe="paper"):
+    """Rows of a sweep: ``proposed`` and ``sampling`` map levels 5..25 to accuracy."""
+    base = {"seed": seed, "recipe": recipe}
+    rows = [{**base, "method": "software", "levels": "", "accuracy_pct": software}]
+    for method, acc in (("proposed", proposed), ("sampling", sampling)):
+        rows += [
+            {**base, "method": method, "levels": k, "accuracy_pct": acc(k)}
+            for k in range(5, 26)
+        ]
+    return rows
+
+
+def claims_of(software, p10, gap5, worst):
+    """paper.claims of a sweep with the given software accuracy, proposed at 10
+    levels, lead at 5 levels and worst lead (at 25 levels)."""
+    from synquant import paper
+
+    def proposed(k):
+        return {5: 90.0, 10: p10}.get(k, 95.0)
+
+    def sampling(k):
+        return {5: 90.0 - gap5, 10: p10 - 1, 25: 95.0 - worst}.get(k, 94.0)
+
+    return sweep_rows(software, proposed, sampling), paper.claims(
+        sweep_rows(software, proposed, sampling)
+    )
+
+
+def test_strict_readings_by_hand():
+    from synquant import paper
+
+    se_software = 100 * math.sqrt(0.9647 * 0.0353 / 10000)
+    se_p10 = 100 * math.sqrt(0.9575 * 0.0425 / 10000)
+    _, claims = claims_of(96.47 - 0.9 * se_software, 95.75 + 1.1 * se_p10, 10.2, -0.03)
+    verdicts = [stats.strict(c)[0] for c in claims]
+    assert verdicts == [True, False, True, True, False]
+    assert [c.holds for c in claims] == [True, True, True, True, True]
+    assert stats.strict(claims[0])[1] == f"within {se_software:.2f} points (one SE)"
+    _, claims = claims_of(96.47, 95.75, 8.9, 0.01)
+    assert [stats.strict(c)[0] for c in claims] == [True, True, True, False, True]
+    bogus = paper.Claim("made up", "x", 1.0, "y", True)
+    with pytest.raises(
+        ValueError, match="no strict reading known for the claim 'made up'"
+    ):
+        stats.strict(bogus)
+
+
+def test_strict_takes_a_claims_own_verdict():
+    from types import SimpleNamespace
+
+    own = SimpleNamespace(
+        name="made up",
+        measured=1.0,
+        strict=False,
+        strict_criterion="exactly as printed",
+    )
+    assert stats.strict(own) == (False, "exactly as printed")
+
+
+def test_claim_verdicts_over_seeds():
+    rows0, claims0 = claims_of(96.40, 95.80, 10.5, -0.02)
+    rows1, _ = claims_of(96.30, 96.20, 4.0, -0.09)
+    rows2, _ = claims_of(96.45, 96.60, 2.0, 0.05)
+    for seed, rows in ((1, rows1), (2, rows2)):
+        for r in rows:
+            r["seed"] = seed
+    verdicts = stats.claim_verdicts(rows0, rows0 + rows1 + rows2)
+    assert [v.name for v in verdicts] == [c.name for c in claims0]
+    gap = verdicts[3]
+    assert gap.measured == pytest.approx(10.5) and gap.strict and gap.tolerance
+    assert gap.mean == pytest.approx((10.5 + 4.0 + 2.0) / 3)
+    assert gap.sd == pytest.approx(np.std([10.5, 4.0, 2.0], ddof=1))
+    assert (gap.low, gap.high) == pytest.approx((2.0, 10.5))
+    assert (gap.seeds, gap.strict_seeds, gap.tolerance_seeds) == (3, 1, 2)
+    every = verdicts[4]
+    assert (
+        not every.strict
+        and every.tolerance
+        and every.text() == ("holds within the tolerance only")
+    )
+    assert (every.strict_seeds, every.tolerance_seeds) == (1, 3)  # -0.09 >= -0.15
+    assert gap.text() == "holds strictly"
+    header, body = stats.verdict_table(verdicts)
+    assert header[-1] == "over 3 seeds" and len(body) == 5
+    assert body[3][2] == "10.50" and body[3][3].endswith(": yes")
+    assert "strict 1/3, tolerance 2/3" in body[3][5]
+    with pytest.raises(ValueError, match="seed_rows is empty"):
+        stats.claim_verdicts(rows0, [])
+
+
+def test_lead_by_recipe():
+    rows = sweep_rows(96.0, lambda k: 95.0, lambda k: 90.0 + k / 10, recipe="a")
+    rows += sweep_rows(97.0, lambda k: 94.0, lambda k: 93.5, recipe="b")
+    assert stats.lead(rows, 5) == pytest.approx({"a": 4.5, "b": 0.5})
+    assert stats.lead(rows, 10, by="recipe")["a"] == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="lack the proposed or sampling method at 30"):
+        stats.lead(rows, 30)
+    with pytest.raises(ValueError, match="rows have no column 'batch'"):
+        stats.lead(rows, 5, by="batch")

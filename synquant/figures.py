@@ -182,3 +182,35 @@ def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
     bottom.set_xlabel("normalized weight magnitude")
     bottom.set_ylabel("number of weights")
     return _detached(fig)
+
+
+# --- conclusion ---
+
+
+def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
+    """The proposed method's lead over the sampling method at 5 levels (points) against
+    the training batch size (log scale), with the paper's "about 11 points" and the
+    book's tolerance (``paper.TOLERANCE["gap_5_min"]``) as horizontal lines; ``chosen``:
+    the batch size of the book's recipe, ringed."""
+    sizes = np.asarray(batch_sizes, dtype=float)
+    values = np.asarray(leads, dtype=float)
+    if sizes.shape != values.shape or sizes.ndim != 1 or sizes.size == 0:
+        raise ValueError(
+            "batch_sizes and leads must be 1-D, of the same non-zero length"
+        )
+    order = np.argsort(sizes)
+    fig, ax = new(width=6.4, height=3.6)
+    ax.semilogx(sizes[order], values[order], "o-", color=COLORS["proposed"],
+                label="this book, seed 0")
+    if chosen is not None and chosen in sizes:
+        ax.plot([chosen], values[sizes == chosen][:1], "o", ms=12, mfc="none", mec="k",
+                mew=1.2, label=f"the book's recipe ({int(chosen):,})")
+    ax.axhline(paper.REPORTED["gap_5_pct"], color="k", ls=":", lw=1,
+               label=f"paper: about {paper.REPORTED['gap_5_pct']:g} points")
+    ax.axhline(paper.TOLERANCE["gap_5_min"], color="0.5", ls="--", lw=1,
+               label=f"book's tolerance: at least {paper.TOLERANCE['gap_5_min']:g}")
+    ax.set_xlabel("training batch size (images per step)")
+    ax.set_ylabel("lead at 5 levels (points)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper right")
+    return _detached(fig)

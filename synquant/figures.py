@@ -201,7 +201,7 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     order = np.argsort(sizes)
     fig, ax = new(width=6.4, height=3.6)
     ax.semilogx(sizes[order], values[order], "o-", color=COLORS["proposed"],
-                label="this book, seed 0")
+                label="this book, one seed")
     if chosen is not None and chosen in sizes:
         ax.plot([chosen], values[sizes == chosen][:1], "o", ms=12, mfc="none", mec="k",
                 mew=1.2, label=f"the book's recipe ({int(chosen):,})")
@@ -212,5 +212,5 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     ax.set_xlabel("training batch size (images per step)")
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower left")
     return _detached(fig)

@@ -303,7 +303,8 @@ class OverLevels:
     after a Bonferroni correction (p times the number of tests), and ``settled``: the
     smallest number of levels from which no test is below ``alpha`` (None when the
     last one is); ``strongest``: the number of levels with the smallest p (the lowest
-    of equal ones)."""
+    of equal ones); ``ahead`` and ``behind``: the significant ones where A is ahead and
+    behind; ``worst``: the number of levels where A's lead is smallest (most behind)."""
 
     levels: tuple[int, ...]
     sign: SignTest
@@ -312,6 +313,9 @@ class OverLevels:
     bonferroni: tuple[int, ...]
     settled: int | None
     strongest: int
+    ahead: tuple[int, ...]
+    behind: tuple[int, ...]
+    worst: int
 
     def text(self) -> str:
         where = ", ".join(map(str, self.significant)) or "none"
@@ -344,8 +348,20 @@ def over_levels(comparisons: dict[int, McNemar], alpha: float = 0.05) -> OverLev
     if significant and significant[-1] != levels[-1]:
         settled = levels[levels.index(significant[-1]) + 1]
     strongest = min(levels, key=lambda k: comparisons[k].pvalue)
+    ahead = tuple(k for k in significant if comparisons[k].difference > 0)
+    behind = tuple(k for k in significant if comparisons[k].difference < 0)
+    worst = min(levels, key=lambda k: comparisons[k].difference)
     return OverLevels(
-        levels, sign, float(alpha), significant, bonferroni, settled, strongest
+        levels,
+        sign,
+        float(alpha),
+        significant,
+        bonferroni,
+        settled,
+        strongest,
+        ahead,
+        behind,
+        worst,
     )
 
 
@@ -591,7 +607,7 @@ def strict(claim) -> tuple[bool, str]:
     name, m = claim.name, claim.measured
     if name in ("software accuracy", "proposed, 10 levels"):
         se = _standard_error(claim.reported)
-        return abs(m - claim.reported) <= se, f"within {se:.2f} points (one SE)"
+        return abs(m - claim.reported) <= se, f"within one SE, {se:.2f} points"
     if name == "10 levels below software":
         return m < 1.0, "less than 1 point"
     if name == "proposed ahead at 5 levels":

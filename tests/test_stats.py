@@ -479,6 +479,8 @@ def test_over_levels_by_hand():
     )
     assert summary.settled is None  # the last one is significant
     assert summary.strongest == 7
+    assert summary.ahead == (7, 9) and summary.behind == ()
+    assert summary.worst == 8  # 30 vs 30: the smallest lead
     assert summary.text().endswith("McNemar p < 0.05 at 2 of 5 (levels: 7, 9)")
 
 
@@ -489,8 +491,10 @@ def test_over_levels_settled():
         7: mcnemar_of(30, 28),
         8: mcnemar_of(10, 12),
     }
+    comparisons[6] = mcnemar_of(20, 50)
     summary = stats.over_levels(comparisons)
     assert summary.significant == (5, 6) and summary.settled == 7
+    assert summary.ahead == (5,) and summary.behind == (6,) and summary.worst == 6
     calm = stats.over_levels({5: mcnemar_of(10, 12), 6: mcnemar_of(3, 3)})
     assert calm.significant == () and calm.settled == 5
     assert "(levels: none)" in calm.text()
@@ -543,7 +547,7 @@ def test_strict_readings_by_hand():
     verdicts = [stats.strict(c)[0] for c in claims]
     assert verdicts == [True, False, True, True, False]
     assert [c.holds for c in claims] == [True, True, True, True, True]
-    assert stats.strict(claims[0])[1] == f"within {se_software:.2f} points (one SE)"
+    assert stats.strict(claims[0])[1] == f"within one SE, {se_software:.2f} points"
     _, claims = claims_of(96.47, 95.75, 8.9, 0.01)
     assert [stats.strict(c)[0] for c in claims] == [True, True, True, False, True]
     bogus = paper.Claim("made up", "x", 1.0, "y", True)

@@ -40,6 +40,7 @@ __all__ = [
     "bootstrap_accuracy",
     "bootstrap_difference",
     "format_p",
+    "word",
     "paired_over_levels",
     "strict",
     "claim_verdicts",
@@ -67,6 +68,25 @@ def format_p(p: float) -> str:
         return "p < 0.001"
     text = f"{p:.2g}"
     return f"p = {text if '.' in text else text + '.0'}"
+
+
+def word(result, significant: str, otherwise: str, alpha: float = 0.05) -> str:
+    """``significant`` when ``result.pvalue < alpha``, else ``otherwise``: the words of a
+    sentence chosen by its test, so that a chapter re-run with other parameters never
+    says more than its numbers (for instance ``word(test, "resolves", "cannot tell")``).
+    """
+    p = getattr(result, "pvalue", None)
+    if p is None:
+        raise TypeError(f"result must be a test result with a pvalue, got {result!r}")
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, numbers.Real)
+        or not 0 < alpha < 1
+    ):
+        raise ValueError(
+            f"alpha must be a number strictly between 0 and 1, got {alpha!r}"
+        )
+    return significant if p < alpha else otherwise
 
 
 # --- argument checks ---------------------------------------------------------------

@@ -609,3 +609,15 @@ def test_lead_by_recipe():
         stats.lead(rows, 30)
     with pytest.raises(ValueError, match="rows have no column 'batch'"):
         stats.lead(rows, 5, by="batch")
+
+
+def test_word_follows_the_test():
+    strong, weak = mcnemar_of(104, 47), mcnemar_of(111, 110)
+    assert stats.word(strong, "resolves", "cannot tell") == "resolves"
+    assert stats.word(weak, "resolves", "cannot tell") == "cannot tell"
+    assert stats.word(stats.sign_test([1.0] * 6), "yes", "no") == "yes"  # p = 2/64
+    assert stats.word(stats.sign_test([1.0] * 6), "yes", "no", alpha=0.01) == "no"
+    with pytest.raises(TypeError, match="must be a test result with a pvalue"):
+        stats.word(3.0, "a", "b")
+    with pytest.raises(ValueError, match="alpha must be"):
+        stats.word(strong, "a", "b", alpha=0)

@@ -71,8 +71,8 @@ def format_p(p: float) -> str:
 
 
 def word(result, significant: str, otherwise: str, alpha: float = 0.05) -> str:
-    """``significant`` when ``result.pvalue < alpha``, else ``otherwise``: the words of a
-    sentence chosen by its test, so that a chapter re-run with other parameters never
+    """``significant`` when ``result.pvalue < alpha``, else ``otherwise``: the words of
+    a sentence chosen by its test, so that a chapter re-run with other parameters never
     says more than its numbers (for instance ``word(test, "resolves", "cannot tell")``).
     """
     p = getattr(result, "pvalue", None)

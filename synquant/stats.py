@@ -443,7 +443,7 @@ class RankCorrelation:
 
     def text(self) -> str:
         how = "exact permutation" if self.exact else "permutation"
-        return f"Spearman {self.rho:.2f} (n = {self.n}, {how} {format_p(self.pvalue)})"
+        return f"Spearman {self.rho:.2f}, n = {self.n}, {how} {format_p(self.pvalue)}"
 
 
 def rank_correlation(x, y, n_resamples: int = 20000, seed: int = 0) -> RankCorrelation:

@@ -212,7 +212,7 @@ def test_rank_correlation_n7_exact_by_enumeration():
     assert result.pvalue == pytest.approx(p, abs=1e-12)
     assert (
         result.text()
-        == f"Spearman {rho:.2f} (n = 7, exact permutation {stats.format_p(p)})"
+        == f"Spearman {rho:.2f}, n = 7, exact permutation {stats.format_p(p)}"
     )
 
 

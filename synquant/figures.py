@@ -219,10 +219,21 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
 # --- results ---
 
 
-def figure2(rows: list[dict], title: str = ""):
+def figure2(rows: list[dict], title: str | None = None):
     """The paper's Figure 2 from one sweep: accuracy against levels for the sampling and
-    proposed methods, software and the paper's figures marked; ``title`` above it."""
+    proposed methods, software and the paper's figures marked. ``title`` defaults to what
+    the rows say of the run: device, recipe, seed and the readings off their default."""
+    from . import quantize
+
     fig = accuracy_vs_levels(rows)
+    if title is None and rows:
+        first = rows[0]
+        seed = first.get("seed")
+        parts = [first.get("device"), first.get("recipe"),
+                 None if seed in ("", None) else f"seed {seed}"]
+        parts += [f"{k}: {first[k]}" for k, v in quantize.DEFAULTS.items()
+                  if first.get(k, v) != v]
+        title = ", ".join(str(p) for p in parts if p)
     if title:
         fig.axes[0].set_title(title)
     return fig

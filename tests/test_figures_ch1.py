@@ -27,7 +27,8 @@ def test_device_curve_marks_every_reference_level(name):
     labels = [t.get_text() for t in right.get_xticklabels()]
     assert device.name in labels
     assert f"{device.states} reference levels" in [
-        t.get_text() for t in left.get_legend().get_texts()]
+        t.get_text() for t in left.get_legend().get_texts()
+    ]
 
 
 @pytest.mark.parametrize("hidden", [128, 256, 5])
@@ -63,16 +64,41 @@ def test_figure2_shows_both_methods_and_the_title():
     rng = np.random.default_rng(3)
     x = rng.random((200, 784)).astype(np.float32)
     y = rng.integers(0, 10, 200)
-    rows = evaluate.sweep(random_weight_set(), range(5, 9), methods=("sampling", "proposed"),
-                          x=x, y=y)
+    rows = evaluate.sweep(
+        random_weight_set(), range(5, 9), methods=("sampling", "proposed"), x=x, y=y
+    )
     fig = figures.figure2(rows, title="PCMO, seed 0")
     assert figures.check_readable(fig) == []
     ax = fig.axes[0]
     assert ax.get_title() == "PCMO, seed 0"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert figures.LABELS["sampling"] in legend and figures.LABELS["proposed"] in legend
-    proposed = next(line for line in ax.get_lines()
-                    if line.get_label() == figures.LABELS["proposed"])
+    proposed = next(
+        line
+        for line in ax.get_lines()
+        if line.get_label() == figures.LABELS["proposed"]
+    )
     acc = evaluate.lookup(rows)
-    np.testing.assert_allclose(proposed.get_ydata(),
-                               [acc[("proposed", L)] for L in range(5, 9)])
+    np.testing.assert_allclose(
+        proposed.get_ydata(), [acc[("proposed", L)] for L in range(5, 9)]
+    )
+
+
+def test_figure2_title_names_the_run_and_its_readings_off_default():
+    rng = np.random.default_rng(4)
+    x = rng.random((100, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 100)
+    rows = evaluate.sweep(
+        random_weight_set(),
+        [5, 6],
+        methods=("sampling", "proposed"),
+        device="EpiRAM",
+        seed=3,
+        recipe="paper",
+        x=x,
+        y=y,
+        mapping="reference",
+    )
+    title = figures.figure2(rows).axes[0].get_title()
+    assert title == "EpiRAM, paper, seed 3, mapping: reference"
+    assert figures.figure2(rows, title="").axes[0].get_title() == ""

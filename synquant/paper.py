@@ -134,7 +134,9 @@ def leads(rows: list[dict]) -> dict[int, float]:
 
 
 #: Column headers of :func:`lead_table`.
-LEAD_HEADER = ["levels", "sampling (%)", "proposed (%)", "proposed − sampling (points)"]
+LEAD_HEADER = [
+    "levels", "sampling (%)", "proposed (%)", "proposed \u2212 sampling (points)"
+]
 
 
 def lead_table(rows: list[dict]) -> list[list[str]]:

@@ -37,7 +37,8 @@ def test_network_diagram_names_the_layer_sizes(hidden):
     assert figures.check_readable(fig) == []
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert f"hidden (ReLU)\n{hidden} nodes" in texts
-    assert f"W1: 784×{hidden}" in texts and f"W2: {hidden}×10" in texts
+    times = "\u00d7"
+    assert f"W1: 784{times}{hidden}" in texts and f"W2: {hidden}{times}10" in texts
     drawn = [c.get_offsets().shape[0] for c in fig.axes[0].collections]
     assert drawn == [12, min(hidden, 12), 10]
 

@@ -214,3 +214,120 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="lower left")
     return _detached(fig)
+
+# --- introduction ---
+
+
+def device_curve(device="PCMO"):
+    """A device's normalized conductance curve and its reference levels; returns the figure.
+
+    Left: conductance against pulse number for both branches, the potentiation branch's
+    reference levels as dots and a linear device for comparison. Right: the reference
+    levels as ticks beside the evenly spaced levels of a linear device with as many states.
+    """
+    from . import devices
+
+    device = devices.get(device)
+    reference = device.reference_levels()
+    fig, (left, right) = new(1, 2, width=7.2, height=3.6,
+                             gridspec_kw={"width_ratios": [2.4, 1]})
+    x = np.linspace(0, 1, 400)
+    pulses = x * (device.states - 1)
+    left.plot(pulses, x, color="0.6", ls=":", lw=1, label="linear device")
+    for branch, color in (("potentiation", COLORS["proposed"]),
+                          ("depression", COLORS["sampling"])):
+        left.plot(pulses, device.conductance(x, branch), color=color, lw=1.5,
+                  label=f"{branch} branch")
+    left.plot(np.arange(device.states), reference, "o", ms=3, color=COLORS["proposed"],
+              label=f"{device.states} reference levels")
+    left.set_xlabel("pulse number P")
+    left.set_ylabel("normalized conductance g")
+    left.legend(loc="center", bbox_to_anchor=(0.6, 0.4))
+    left.grid(alpha=0.3)
+    right.eventplot([reference, np.linspace(0, 1, device.states)], orientation="vertical",
+                    colors=[COLORS["proposed"], "0.6"], lineoffsets=[0.5, 1.5],
+                    linelengths=0.8)
+    right.set_xticks([0.5, 1.5], [device.name, "linear"])
+    right.set_ylabel("normalized conductance g")
+    right.set_xlim(-0.2, 2.2)
+    return fig
+
+
+# --- proposed method ---
+
+
+def network_diagram(n_inputs: int = 784, n_hidden: int = 128, n_outputs: int = 10,
+                    shown: int = 12):
+    """The fully connected network drawn as three columns of nodes (the paper's Figure 1);
+    at most ``shown`` nodes a layer are drawn, the rest elided. Returns the figure."""
+    sizes = {"input": n_inputs, "hidden (ReLU)": n_hidden, "output": n_outputs}
+    for name, n in sizes.items():
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{name} layer: {n!r} nodes; give a positive whole number")
+    if shown < 2:
+        raise ValueError(f"shown={shown!r}: draw at least 2 nodes a layer")
+    fig, ax = new(width=7.0, height=3.6)
+    ys = []
+    for col, (name, n) in enumerate(sizes.items()):
+        k = min(n, shown)
+        y = np.linspace(0.9, 0.1, k)
+        ys.append(y)
+        ax.scatter(np.full(k, col), y, s=90, facecolor="white", edgecolor="k", zorder=3)
+        if n > shown:
+            ax.text(col, 0.5, "⋮", ha="center", va="center", fontsize=18, zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none"})
+        ax.text(col, 1.0, f"{name}\n{n} nodes", ha="center", va="bottom")
+    for col in range(2):
+        for y0 in ys[col]:
+            for y1 in ys[col + 1]:
+                ax.plot([col, col + 1], [y0, y1], color="0.75", lw=0.4, zorder=1)
+    ax.text(0.5, -0.05, f"W1: {n_inputs}×{n_hidden}", ha="center")
+    ax.text(1.5, -0.05, f"W2: {n_hidden}×{n_outputs}", ha="center")
+    ax.set_xlim(-0.4, 2.4)
+    ax.set_ylim(-0.12, 1.2)
+    ax.axis("off")
+    return fig
+
+
+def level_grids(magnitudes, proposed_levels, sampling_levels):
+    """A histogram of normalized weight magnitudes (log count) with the levels of the
+    proposed method (solid) and of the sampling method (dashed); returns the figure."""
+    magnitudes = np.asarray(magnitudes, dtype=float).ravel()
+    if magnitudes.size == 0:
+        raise ValueError("magnitudes is empty: pass the normalized |weights|")
+    fig, ax = new(width=7.0, height=3.8)
+    ax.hist(magnitudes, bins=200, range=(0, 1), color="0.7", log=True,
+            label="normalized |weights| (both layers)")
+    for i, v in enumerate(proposed_levels):
+        ax.axvline(v, color=COLORS["proposed"], lw=2, ymax=0.92,
+                   label=LABELS["proposed"] + " levels" if i == 0 else None)
+    for i, v in enumerate(sampling_levels):
+        ax.axvline(v, color=COLORS["sampling"], lw=2, ls="--", ymax=0.92,
+                   label=LABELS["sampling"] + " levels" if i == 0 else None)
+    ax.set_xlabel("normalized weight magnitude")
+    ax.set_ylabel("number of weights")
+    ax.legend(loc="upper right")
+    return fig
+
+
+# --- results ---
+
+
+def figure2(rows: list[dict], title: str | None = None):
+    """The paper's Figure 2 from one sweep: accuracy against levels for the sampling and
+    proposed methods, software and the paper's figures marked. ``title`` defaults to what
+    the rows say of the run: device, recipe, seed and the readings off their default."""
+    from . import quantize
+
+    fig = accuracy_vs_levels(rows)
+    if title is None and rows:
+        first = rows[0]
+        seed = first.get("seed")
+        parts = [first.get("device"), first.get("recipe"),
+                 None if seed in ("", None) else f"seed {seed}"]
+        parts += [f"{k}: {first[k]}" for k, v in quantize.DEFAULTS.items()
+                  if first.get(k, v) != v]
+        title = ", ".join(str(p) for p in parts if p)
+    if title:
+        fig.axes[0].set_title(title)
+    return fig

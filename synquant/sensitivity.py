@@ -65,6 +65,8 @@ __all__ = [
     "standard_error",
     "verdict",
     "verdict_table",
+    "within_paper",
+    "fewest_levels",
     "worst_level_tests",
     "write_noise_by_device",
     "write_noise_rows",
@@ -287,6 +289,25 @@ def batch_accuracy(recipe_rows: list[dict]) -> dict[int, float]:
     return dict(sorted(out.items()))
 
 
+def within_paper(batch_acc: dict[int, float]) -> list[int]:
+    """The batch sizes of :func:`batch_accuracy` whose software accuracy lies within the
+    book's tolerance of the paper's."""
+    r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
+    return [b for b, acc in batch_acc.items() if abs(acc - r) <= t]
+
+
+def fewest_levels(rows: list[dict], within: float = 0.5, method: str = "proposed") -> dict:
+    """``{device: L}``: per device of a sweep's rows, the fewest levels at which ``method``
+    comes within ``within`` points of the software accuracy (None where it never does)."""
+    out = {}
+    for name in dict.fromkeys(r["device"] for r in rows):
+        acc = evaluate.lookup([r for r in rows if r["device"] == name])
+        close = [L for (m, L), a in acc.items()
+                 if m == method and acc[("software", None)] - a <= within]
+        out[name] = min(close) if close else None
+    return out
+
+
 def standard_error(accuracy_pct: float, n: int) -> float:
     """Binomial standard error (points) of an accuracy (%) measured on ``n`` test images."""
     p = float(accuracy_pct) / 100
@@ -356,11 +377,12 @@ def device_tests(weights: dict, device_list, levels: int = 5,
 def device_summary(rows: list[dict], device_list, branch: str = "potentiation",
                    tests: dict | None = None) -> list[dict]:
     """Per device, in the order of ``device_list``: ``{device, states, nl, lead_first,
-    mean_lead, proposed_10, sampling_10, software, test, material}`` from
+    mean_lead, proposed_10, sampling_10, software, test, sign, material}`` from
     :func:`over_devices`' rows. ``lead_first`` is the proposed method's lead at the
-    fewest levels swept, ``mean_lead`` its mean over all levels (points); with ``tests``
-    (:func:`device_tests`), ``material`` says whether the lead is positive with p <
-    :data:`MATERIAL_P`."""
+    fewest levels swept, ``mean_lead`` its mean over all levels (points), ``sign`` the
+    sign test (:func:`synquant.stats.sign_test`) of the leads over the levels; with
+    ``tests`` (:func:`device_tests`, at the fewest levels), ``material`` says whether
+    the lead there is positive with p < :data:`MATERIAL_P`."""
     out = []
     for d in map(devices.get, device_list):
         part = [r for r in rows if r["device"] == d.name]
@@ -378,22 +400,22 @@ def device_summary(rows: list[dict], device_list, branch: str = "potentiation",
             "lead_first": float(leads[0]), "mean_lead": float(leads.mean()),
             "proposed_10": acc.get(("proposed", 10)), "sampling_10": acc.get(("sampling", 10)),
             "software": acc[("software", None)], "test": test,
+            "sign": stats.sign_test(leads),
             "material": None if test is None else bool(test.pvalue < MATERIAL_P and leads[0] > 0),
         })
     return out
 
 
-def device_summary_table(summary: list[dict], levels: int = 5) -> list[list]:
-    """Rows (device, states, NL, lead at ``levels``, McNemar there, mean lead, proposed
-    and sampling at 10 levels), by mean lead, largest first."""
+def device_summary_table(summary: list[dict]) -> list[list]:
+    """Rows (device, states, NL, lead at the fewest levels, its McNemar test, mean lead,
+    levels ahead / behind with the sign test's p), by mean lead, largest first."""
     out = []
     for s in sorted(summary, key=lambda s: -s["mean_lead"]):
-        t = s["test"]
+        t, g = s["test"], s["sign"]
         test = "" if t is None else f"{t.a_only} vs {t.b_only}, p = {t.pvalue:.2g}"
         out.append([s["device"], s["states"], f"{s['nl']:g}", _signed(s["lead_first"]), test,
                     _signed(s["mean_lead"]),
-                    "" if s["proposed_10"] is None else _fixed(s["proposed_10"]),
-                    "" if s["sampling_10"] is None else _fixed(s["sampling_10"])])
+                    f"{g.positive} / {g.negative}, p = {g.pvalue:.2g}"])
     return out
 
 

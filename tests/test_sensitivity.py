@@ -165,6 +165,9 @@ def test_device_summary_leads_and_material():
     table = sensitivity.device_summary_table(summary)
     assert [r[0] for r in table] == ["PCMO", "EpiRAM"]
     assert table[1][4] == "3 vs 2, p = 1"
+    assert (pcmo["sign"].positive, pcmo["sign"].negative) == (3, 0)
+    assert (epi["sign"].positive, epi["sign"].negative) == (2, 1)
+    assert table[0][6] == f"3 / 0, p = {pcmo['sign'].pvalue:.2g}"
     assert not any("-0.00" in str(cell) for row in table for cell in row)
     with pytest.raises(ValueError, match="no rows of device 'GST PCM'"):
         sensitivity.device_summary(rows, ["GST PCM"])
@@ -232,3 +235,18 @@ def test_pick():
         sensitivity.pick(rows, a=1)
     with pytest.raises(ValueError, match="0 rows match"):
         sensitivity.pick(rows, a=2)
+
+
+def test_within_paper():
+    r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
+    acc = {100: r + t + 0.01, 1000: r + t, 20000: r, 60000: r - t - 0.5}
+    assert sensitivity.within_paper(acc) == [1000, 20000]
+
+
+def test_fewest_levels():
+    rows = sweep(device="A")  # proposed 94.2 at 5, 95.8 at 10, 95.0 at 25; software 96.5
+    rows += sweep(software=99.0, device="B")
+    assert sensitivity.fewest_levels(rows, within=1.0) == {"A": 10, "B": None}
+    assert sensitivity.fewest_levels(rows, within=2.5) == {"A": 5, "B": None}
+    assert sensitivity.fewest_levels(rows, within=0.3, method="sampling") == {"A": None,
+                                                                              "B": None}

@@ -36,7 +36,6 @@ from . import devices, evaluate, model, nonideal, paper, quantize, stats
 from .notebook import tidy
 
 __all__ = [
-    "EFFECTS",
     "MATERIAL_P",
     "SEEDS",
     "STATES",
@@ -80,19 +79,16 @@ PAIR = ("sampling", "proposed")
 #: A difference between two methods counts as material when a paired test on the same
 #: test images gives p below this.
 MATERIAL_P = 0.05
-#: The effects of the non-idealities chapter's figure: title -> keyword of
-#: :func:`synquant.nonideal.perturb`.
-EFFECTS = {
-    "device-to-device NL spread": "nl_spread",
-    "read noise σ": "read_sigma",
-    "stuck at Gmin (fraction)": "stuck_min",
-    "stuck at Gmax (fraction)": "stuck_max",
-}
 
 
 def _signed(value: float, digits: int = 2) -> str:
     """``+1.23``; never ``-0.00``."""
     return f"{tidy(value, digits):+.{digits}f}"
+
+
+def _p(pvalue: float) -> str:
+    """``p = 0.031``, ``p = 1``, or ``p < 0.001`` (never a p printed as 0)."""
+    return "p < 0.001" if pvalue < 0.001 else f"p = {pvalue:.2g}"
 
 
 def _fixed(value: float, digits: int = 2) -> str:
@@ -412,10 +408,10 @@ def device_summary_table(summary: list[dict]) -> list[list]:
     out = []
     for s in sorted(summary, key=lambda s: -s["mean_lead"]):
         t, g = s["test"], s["sign"]
-        test = "" if t is None else f"{t.a_only} vs {t.b_only}, p = {t.pvalue:.2g}"
+        test = "" if t is None else f"{t.a_only} vs {t.b_only}, {_p(t.pvalue)}"
         out.append([s["device"], s["states"], f"{s['nl']:g}", _signed(s["lead_first"]), test,
                     _signed(s["mean_lead"]),
-                    f"{g.positive} / {g.negative}, p = {g.pvalue:.2g}"])
+                    f"{g.positive} / {g.negative}, {_p(g.pvalue)}"])
     return out
 
 

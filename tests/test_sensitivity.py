@@ -168,6 +168,7 @@ def test_device_summary_leads_and_material():
     assert (pcmo["sign"].positive, pcmo["sign"].negative) == (3, 0)
     assert (epi["sign"].positive, epi["sign"].negative) == (2, 1)
     assert table[0][6] == f"3 / 0, p = {pcmo['sign'].pvalue:.2g}"
+    assert table[0][4] == "700 vs 100, p < 0.001"  # never "p = 0"
     assert not any("-0.00" in str(cell) for row in table for cell in row)
     with pytest.raises(ValueError, match="no rows of device 'GST PCM'"):
         sensitivity.device_summary(rows, ["GST PCM"])

@@ -124,6 +124,15 @@ def markdown_table(header: list[str], rows: list[list], align: str | None = None
 # --- reproduction notes, devices, non-idealities (ch2) ---
 
 
+def _shown(fig):
+    """``fig``, detached from pyplot: a notebook then shows it once, as the cell's value
+    (pyplot's inline backend would show a figure it still holds a second time)."""
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return fig
+
+
 def _panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
     """One legend for a multi-panel figure: in ``spare`` (an unused axes) or below."""
     handles, labels = {}, {}
@@ -159,7 +168,14 @@ def _levels_panels(panels: dict, ncols: int = 2, height_per_row: float = 2.6,
     for ax in flat[n + 1:]:
         ax.axis("off")
     _panel_legend(fig, flat[:n], spare)
-    return fig
+    return _shown(fig)
+
+
+def seed_spread(seed_rows: list[dict]):
+    """Figure 2 over training seeds (rows of :func:`synquant.sensitivity.over_seeds`):
+    :func:`accuracy_vs_levels` with a band of one standard deviation and the paper's
+    figures."""
+    return _shown(accuracy_vs_levels(seed_rows))
 
 
 def batch_accuracy(batch_acc: dict):
@@ -174,7 +190,7 @@ def batch_accuracy(batch_acc: dict):
     ax.set_ylabel("software accuracy (%)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left")
-    return fig
+    return _shown(fig)
 
 
 def readings(option_rows: list[dict]):
@@ -206,7 +222,7 @@ def accuracy_vs_states(state_rows: list[dict], levels=(5, 10, 25)):
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    return fig
+    return _shown(fig)
 
 
 def device_panels(rows: list[dict], device_list, branch: str = "potentiation"):
@@ -244,7 +260,7 @@ def lead_vs_nonlinearity(summary: list[dict], branch: str = "potentiation"):
     ax.margins(x=0.15, y=0.12)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
-    return fig
+    return _shown(fig)
 
 
 def write_noise(rows: list[dict]):
@@ -267,7 +283,7 @@ def write_noise(rows: list[dict]):
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", ncols=2)
-    return fig
+    return _shown(fig)
 
 
 def effects(rows: list[dict], levels: int | None = None):
@@ -294,4 +310,4 @@ def effects(rows: list[dict], levels: int | None = None):
     for ax in flat[len(titles):]:
         ax.axis("off")
     _panel_legend(fig, flat[:len(titles)])
-    return fig
+    return _shown(fig)

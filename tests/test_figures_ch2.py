@@ -33,9 +33,19 @@ def close_figures():
     plt.close("all")
 
 
+def test_seed_spread():
+    rows = [{**r, "seed": s} for s in (0, 1) for r in sweep_rows(low=40.0 + s)]
+    fig = figures.seed_spread(rows)
+    assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
+    (ax,) = fig.axes
+    assert len(ax.collections) == 2  # a band of one standard deviation per method
+
+
 def test_batch_accuracy():
     fig = figures.batch_accuracy({100: 98.0, 1000: 97.5, 20000: 96.5, 60000: 94.0})
     assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     (ax,) = fig.axes
     assert list(ax.get_lines()[0].get_ydata()) == [98.0, 97.5, 96.5, 94.0]
     assert ax.get_xscale() == "log"
@@ -47,6 +57,7 @@ def test_readings_shows_every_curve_in_every_panel():
         rows += sweep_rows(low=20.0 + 5 * k, changed=changed)
     fig = figures.readings(rows)
     assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert len(panels) == 1 + len(quantize.OPTIONS)
     assert panels[0].get_title() == "default reading"
@@ -66,6 +77,7 @@ def test_accuracy_vs_states():
              for n in (10, 50, 200)]
     fig = figures.accuracy_vs_states(rows)
     assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     (ax,) = fig.axes
     assert len(ax.get_lines()) == 4  # 3 numbers of levels and the software line
     assert list(ax.get_lines()[0].get_xdata()) == [10, 50, 200]
@@ -78,6 +90,7 @@ def test_device_panels_own_ranges_and_tick_labels():
         rows += sweep_rows(low=30.0 + 8 * k, device=name)
     fig = figures.device_panels(rows, names)
     assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert len(panels) == len(names)
     assert all(d in ax.get_title() for d, ax in zip(names, panels))
@@ -95,6 +108,7 @@ def test_lead_vs_nonlinearity_marks_material_leads():
                {"device": "B", "nl": -0.5, "mean_lead": 0.1, "material": False}]
     fig = figures.lead_vs_nonlinearity(summary)
     assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     (ax,) = fig.axes
     filled, hollow = ax.collections[:2]
     assert filled.get_offsets().tolist() == [[3.0, 5.0]]
@@ -109,6 +123,7 @@ def test_write_noise():
               "ideal": 92.0 + i} for m in ("sampling", "proposed") for i, L in enumerate(LEVELS)]
     fig = figures.write_noise(rows)
     assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     (ax,) = fig.axes
     assert len(ax.get_lines()) == 5  # noisy and ideal of two methods, software
     assert len(ax.collections) == 2  # the intervals
@@ -122,6 +137,7 @@ def test_effects_panels():
             for m in ("sampling", "proposed") for v in (0.0, 0.01, 0.05)]
     fig = figures.effects(rows, levels=10)
     assert figures.check_readable(fig) == []
+    assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     panels = [ax for ax in fig.axes if ax.get_xlabel()]
     assert [ax.get_xlabel() for ax in panels] == ["read noise σ", "stuck at Gmax", "stuck at Gmin"]
     assert all("L = 10" in ax.get_ylabel() for ax in panels)

@@ -135,9 +135,9 @@ def _shown(fig):
 
 def _panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
     """One legend for a multi-panel figure: in ``spare`` (an unused axes) or below."""
-    handles, labels = {}, {}
+    handles = {}
     for ax in axes:
-        for h, label in zip(*ax.get_legend_handles_labels()):
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, h)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
@@ -145,27 +145,41 @@ def _panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
         spare.axis("off")
         spare.legend(list(handles.values()), list(handles), loc="center", frameon=False)
     else:
-        fig.legend(list(handles.values()), list(handles), loc="outside lower center",
-                   ncols=ncols, frameon=False)
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="outside lower center",
+            ncols=ncols,
+            frameon=False,
+        )
 
 
-def _levels_panels(panels: dict, ncols: int = 2, height_per_row: float = 2.6,
-                   methods=("sampling", "proposed")):
+def _levels_panels(
+    panels: dict,
+    ncols: int = 2,
+    height_per_row: float = 2.6,
+    methods=("sampling", "proposed"),
+):
     """Accuracy against levels, one panel per ``{title: rows}``, each panel with its own
     y range (every curve shown) and its own tick labels; one legend."""
     n = len(panels)
     nrows = -(-n // ncols)
-    fig, axes = new(nrows, ncols, width=MAX_WIDTH, height=height_per_row * nrows + 0.4,
-                    squeeze=False)
+    fig, axes = new(
+        nrows,
+        ncols,
+        width=MAX_WIDTH,
+        height=height_per_row * nrows + 0.4,
+        squeeze=False,
+    )
     flat = list(axes.ravel())
-    for ax, (title, rows) in zip(flat, panels.items()):
+    for ax, (title, rows) in zip(flat, panels.items(), strict=False):
         accuracy_vs_levels(rows, ax=ax, methods=methods, reported=False)
         ax.set_title(title)
         ax.set_xlabel("levels L")
         ax.set_ylabel("accuracy (%)")
         ax.margins(y=0.08)
     spare = flat[n] if n < len(flat) else None
-    for ax in flat[n + 1:]:
+    for ax in flat[n + 1 :]:
         ax.axis("off")
     _panel_legend(fig, flat[:n], spare)
     return _shown(fig)
@@ -183,8 +197,13 @@ def batch_accuracy(batch_acc: dict):
     paper's software accuracy and the book's tolerance as a band."""
     fig, ax = new(width=6.4, height=3.6)
     r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
-    ax.semilogx(list(batch_acc), list(batch_acc.values()), "o-", color=COLORS["software"],
-                label="this book, seed 0")
+    ax.semilogx(
+        list(batch_acc),
+        list(batch_acc.values()),
+        "o-",
+        color=COLORS["software"],
+        label="this book, seed 0",
+    )
     ax.axhspan(r - t, r + t, color="k", alpha=0.1, label=f"paper: {r} % ± {t} points")
     ax.set_xlabel("batch size (images per SGD step)")
     ax.set_ylabel("software accuracy (%)")
@@ -199,7 +218,9 @@ def readings(option_rows: list[dict]):
     from .sensitivity import reading_title
 
     changed = list(dict.fromkeys(r["changed"] for r in option_rows))
-    panels = {reading_title(c): [r for r in option_rows if r["changed"] == c] for c in changed}
+    panels = {
+        reading_title(c): [r for r in option_rows if r["changed"] == c] for c in changed
+    }
     return _levels_panels(panels)
 
 
@@ -208,14 +229,25 @@ def accuracy_vs_states(state_rows: list[dict], levels=(5, 10, 25)):
     :func:`synquant.sensitivity.over_states`), one line per number of levels."""
     fig, ax = new(width=6.4, height=3.8)
     states = sorted({r["states"] for r in state_rows})
-    for L, marker in zip(levels, "os^vD"):
-        acc = [np.mean([r["accuracy_pct"] for r in state_rows if r["states"] == n
-                        and r["method"] == "proposed" and r["levels"] == L]) for n in states]
+    for L, marker in zip(levels, "os^vD", strict=False):
+        acc = [
+            np.mean(
+                [
+                    r["accuracy_pct"]
+                    for r in state_rows
+                    if r["states"] == n
+                    and r["method"] == "proposed"
+                    and r["levels"] == L
+                ]
+            )
+            for n in states
+        ]
         ax.semilogx(states, acc, marker + "-", ms=4, label=f"proposed, {L} levels")
     software = [r["accuracy_pct"] for r in state_rows if r["method"] == "software"]
     if software:
-        ax.axhline(np.mean(software), color=COLORS["software"], ls="--", lw=1,
-                   label="software")
+        ax.axhline(
+            np.mean(software), color=COLORS["software"], ls="--", lw=1, label="software"
+        )
     ax.set_xticks(states, [str(n) for n in states], minor=False)
     ax.minorticks_off()
     ax.set_xlabel("device states (PCMO's nonlinearity)")
@@ -246,13 +278,21 @@ def lead_vs_nonlinearity(summary: list[dict], branch: str = "potentiation"):
     x = [abs(s["nl"]) for s in summary]
     y = [s["mean_lead"] for s in summary]
     filled = [s.get("material") is not False for s in summary]
-    ax.scatter([a for a, f in zip(x, filled) if f], [b for b, f in zip(y, filled) if f],
-               color=COLORS["proposed"], label="lead material (p < 0.05)")
+    ax.scatter(
+        [a for a, f in zip(x, filled, strict=True) if f],
+        [b for b, f in zip(y, filled, strict=True) if f],
+        color=COLORS["proposed"],
+        label="lead material (p < 0.05)",
+    )
     if not all(filled):
-        ax.scatter([a for a, f in zip(x, filled) if not f],
-                   [b for b, f in zip(y, filled) if not f], facecolors="none",
-                   edgecolors=COLORS["proposed"], label="within a few test images")
-    for s, a, b in zip(summary, x, y):
+        ax.scatter(
+            [a for a, f in zip(x, filled, strict=True) if not f],
+            [b for b, f in zip(y, filled, strict=True) if not f],
+            facecolors="none",
+            edgecolors=COLORS["proposed"],
+            label="within a few test images",
+        )
+    for s, a, b in zip(summary, x, y, strict=True):
         ax.annotate(s["device"], (a, b), xytext=(4, 4), textcoords="offset points")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_xlabel(f"|NL| ({branch} branch)")
@@ -271,14 +311,34 @@ def write_noise(rows: list[dict]):
     for m in methods:
         part = sorted((r for r in rows if r["method"] == m), key=lambda r: r["levels"])
         levels = [r["levels"] for r in part]
-        ax.plot(levels, [r["mean"] for r in part], "o-", ms=3, color=COLORS[m],
-                label=f"{m}, write noise")
-        ax.fill_between(levels, [r["low"] for r in part], [r["high"] for r in part],
-                        color=COLORS[m], alpha=0.25, lw=0)
-        ax.plot(levels, [r["ideal"] for r in part], ":", color=COLORS[m], label=f"{m}, ideal")
+        ax.plot(
+            levels,
+            [r["mean"] for r in part],
+            "o-",
+            ms=3,
+            color=COLORS[m],
+            label=f"{m}, write noise",
+        )
+        ax.fill_between(
+            levels,
+            [r["low"] for r in part],
+            [r["high"] for r in part],
+            color=COLORS[m],
+            alpha=0.25,
+            lw=0,
+        )
+        ax.plot(
+            levels,
+            [r["ideal"] for r in part],
+            ":",
+            color=COLORS[m],
+            label=f"{m}, ideal",
+        )
     for r in rows:
         if r["method"] == "software":
-            ax.axhline(r["mean"], color=COLORS["software"], ls="--", lw=1, label="software")
+            ax.axhline(
+                r["mean"], color=COLORS["software"], ls="--", lw=1, label="software"
+            )
     levels_axis(ax)
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
@@ -292,22 +352,40 @@ def effects(rows: list[dict], levels: int | None = None):
     titles = list(dict.fromkeys(r["effect"] for r in rows))
     ncols = 2
     nrows = -(-len(titles) // ncols)
-    fig, axes = new(nrows, ncols, width=MAX_WIDTH, height=2.7 * nrows + 0.5, squeeze=False)
+    fig, axes = new(
+        nrows, ncols, width=MAX_WIDTH, height=2.7 * nrows + 0.5, squeeze=False
+    )
     flat = list(axes.ravel())
-    for ax, title in zip(flat, titles):
+    for ax, title in zip(flat, titles, strict=False):
         part = [r for r in rows if r["effect"] == title]
         for m in dict.fromkeys(r["method"] for r in part):
-            pts = sorted((r for r in part if r["method"] == m), key=lambda r: r["value"])
+            pts = sorted(
+                (r for r in part if r["method"] == m), key=lambda r: r["value"]
+            )
             values = [r["value"] for r in pts]
-            ax.plot(values, [r["mean"] for r in pts], "o-", ms=3, color=COLORS[m],
-                    label=LABELS[m])
-            ax.fill_between(values, [r["low"] for r in pts], [r["high"] for r in pts],
-                            color=COLORS[m], alpha=0.25, lw=0)
+            ax.plot(
+                values,
+                [r["mean"] for r in pts],
+                "o-",
+                ms=3,
+                color=COLORS[m],
+                label=LABELS[m],
+            )
+            ax.fill_between(
+                values,
+                [r["low"] for r in pts],
+                [r["high"] for r in pts],
+                color=COLORS[m],
+                alpha=0.25,
+                lw=0,
+            )
         ax.set_xlabel(title)
-        ax.set_ylabel("accuracy (%)" if levels is None else f"accuracy at L = {levels} (%)")
+        ax.set_ylabel(
+            "accuracy (%)" if levels is None else f"accuracy at L = {levels} (%)"
+        )
         ax.grid(alpha=0.3)
         ax.margins(y=0.08)
-    for ax in flat[len(titles):]:
+    for ax in flat[len(titles) :]:
         ax.axis("off")
-    _panel_legend(fig, flat[:len(titles)])
+    _panel_legend(fig, flat[: len(titles)])
     return _shown(fig)

@@ -10,15 +10,17 @@ dicts; ``*_table`` functions return rows of strings for
 Reproduction notes:
 
 * :func:`over_seeds`, :func:`over_recipes`, :func:`over_options`, :func:`over_states`:
-  the sweep over training seeds, training recipes, readings of the method, device states;
+  the sweep over training seeds, recipes, readings of the method, device states;
 * :func:`mean_rows`: Figure 2 averaged over seeds, to check against the paper;
-* :func:`claims_by`: the paper's claims for each value of a column (seed, recipe, reading);
+* :func:`claims_by`: the paper's claims for each value of a column (seed, recipe,
+  reading);
 * :func:`claim_spread` and :func:`spread_table`: each claim over the seeds, under the
   strict reading of the paper's words and under the book's tolerance, side by side;
 * :func:`recipe_table`, :func:`batch_accuracy`, :func:`option_table`;
 * :func:`verdict` and :func:`verdict_table`: the rule that sums up each claim;
 * :func:`standard_error`: the binomial standard error of an accuracy on a test set;
-* :func:`paired_test` and :func:`worst_level_tests`: McNemar tests on the same test images.
+* :func:`paired_test` and :func:`worst_level_tests`: McNemar tests on the same test
+  images.
 
 Devices: :func:`over_devices`, :func:`device_table`, :func:`device_summary`,
 :func:`device_tests`, :func:`device_summary_table`.
@@ -86,11 +88,6 @@ def _signed(value: float, digits: int = 2) -> str:
     return f"{tidy(value, digits):+.{digits}f}"
 
 
-def _p(pvalue: float) -> str:
-    """``p = 0.031``, ``p = 1``, or ``p < 0.001`` (never a p printed as 0)."""
-    return "p < 0.001" if pvalue < 0.001 else f"p = {pvalue:.2g}"
-
-
 def _fixed(value: float, digits: int = 2) -> str:
     return f"{tidy(value, digits):.{digits}f}"
 
@@ -98,16 +95,24 @@ def _fixed(value: float, digits: int = 2) -> str:
 # --- reproduction notes: sweeps ------------------------------------------------------
 
 
-def over_seeds(seeds=SEEDS, recipe="paper", levels=evaluate.LEVELS, device="PCMO",
-               **options) -> list[dict]:
+def over_seeds(
+    seeds=SEEDS, recipe="paper", levels=evaluate.LEVELS, device="PCMO", **options
+) -> list[dict]:
     """Sweeps of the sampling and proposed methods for each seed (cached weights,
     trained if missing)."""
     device = devices.get(device)
     rows = []
     for seed in seeds:
         weights, _ = model.load_or_train(recipe, seed)
-        rows += evaluate.sweep(weights, levels, PAIR, device, seed=seed,
-                               recipe=model.get_recipe(recipe).tag, **options)
+        rows += evaluate.sweep(
+            weights,
+            levels,
+            PAIR,
+            device,
+            seed=seed,
+            recipe=model.get_recipe(recipe).tag,
+            **options,
+        )
     return rows
 
 
@@ -121,12 +126,16 @@ def over_recipes(recipes, seed: int = 0, levels=evaluate.LEVELS) -> list[dict]:
 
 
 def over_options(weights: dict, seed: int = 0, levels=evaluate.LEVELS) -> list[dict]:
-    """The default sweep and one sweep per alternative reading, the others at their default.
+    """The default sweep and one sweep per alternative reading, the others at their
+    default.
 
     Each row's ``changed`` names the option that differs from the default ("none" for
     the default).
     """
-    rows = [{**r, "changed": "none"} for r in evaluate.sweep(weights, levels, PAIR, seed=seed)]
+    rows = [
+        {**r, "changed": "none"}
+        for r in evaluate.sweep(weights, levels, PAIR, seed=seed)
+    ]
     for name, choices in quantize.OPTIONS.items():
         for choice in choices[1:]:
             part = evaluate.sweep(weights, levels, PAIR, seed=seed, **{name: choice})
@@ -134,14 +143,17 @@ def over_options(weights: dict, seed: int = 0, levels=evaluate.LEVELS) -> list[d
     return rows
 
 
-def over_states(weights: dict, states=STATES, levels=evaluate.LEVELS, device="PCMO",
-                seed: int = 0) -> list[dict]:
+def over_states(
+    weights: dict, states=STATES, levels=evaluate.LEVELS, device="PCMO", seed: int = 0
+) -> list[dict]:
     """The proposed method with ``states`` reference levels (the device's nonlinearity
     kept), plus the software row of each count."""
     base = devices.get(device)
     rows = []
     for n in states:
-        part = evaluate.sweep(weights, levels, ("proposed",), base.with_states(n), seed=seed)
+        part = evaluate.sweep(
+            weights, levels, ("proposed",), base.with_states(n), seed=seed
+        )
         rows += [{**r, "states": n} for r in part]
     return rows
 
@@ -152,58 +164,85 @@ def mean_rows(rows: list[dict]) -> list[dict]:
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["method"], r["levels"]), []).append(r)
-    return [{**group[0], "seed": "", "accuracy_pct": float(np.mean([r["accuracy_pct"] for r in group]))}
-            for group in groups.values()]
+    return [
+        {
+            **group[0],
+            "seed": "",
+            "accuracy_pct": float(np.mean([r["accuracy_pct"] for r in group])),
+        }
+        for group in groups.values()
+    ]
 
 
 def claims_by(rows: list[dict], column: str) -> dict:
-    """``{value: {claim name: Claim}}``: :func:`synquant.paper.claims` of the rows with each
-    value of ``column`` (e.g. "seed", "recipe", "changed"), in the order the values first
+    """``{value: {claim name: Claim}}``: :func:`synquant.paper.claims` of the rows with
+    each value of ``column`` (e.g. "seed", "recipe", "changed"), in the order the values
+    first
     appear."""
     if not rows:
         raise ValueError("no rows: pass the rows of a sweep")
     if any(column not in r for r in rows):
         raise ValueError(f"every row needs the column {column!r}")
     values = list(dict.fromkeys(r[column] for r in rows))
-    return {v: {c.name: c for c in paper.claims([r for r in rows if r[column] == v])}
-            for v in values}
+    return {
+        v: {c.name: c for c in paper.claims([r for r in rows if r[column] == v])}
+        for v in values
+    }
 
 
 # --- reproduction notes: claims over seeds, strict and within tolerance ---------------
 
 
 def claim_spread(rows: list[dict]) -> list[dict]:
-    """Each claim over the seeds in ``rows``: mean, sample standard deviation, range, and
-    how many seeds meet it strictly (``strict``, the paper's words) and within the book's
-    tolerance (``meet``)."""
+    """Each claim over the seeds in ``rows``: mean, sample standard deviation, range,
+    and
+    how many seeds meet it strictly (``strict``, the paper's words read as
+    ``strict_criterion``) and within the book's tolerance (``meet``, ``criterion``)."""
     per_seed = list(claims_by(rows, "seed").values())
     out = []
     for name, first in per_seed[0].items():
         values = np.array([claims[name].measured for claims in per_seed])
-        out.append({
-            "claim": name, "paper": first.paper, "criterion": first.criterion,
-            "mean": float(values.mean()),
-            "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-            "min": float(values.min()), "max": float(values.max()),
-            "strict": int(sum(bool(claims[name].strict) for claims in per_seed)),
-            "meet": int(sum(bool(claims[name].holds) for claims in per_seed)),
-            "seeds": len(values),
-        })
+        out.append(
+            {
+                "claim": name,
+                "paper": first.paper,
+                "criterion": first.criterion,
+                "strict_criterion": first.strict_criterion,
+                "mean": float(values.mean()),
+                "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+                "min": float(values.min()),
+                "max": float(values.max()),
+                "strict": int(sum(bool(claims[name].strict) for claims in per_seed)),
+                "meet": int(sum(bool(claims[name].holds) for claims in per_seed)),
+                "seeds": len(values),
+            }
+        )
     return out
 
 
 def spread_table(spread: list[dict]) -> list[list[str]]:
-    """Rows (claim, paper, mean ± sd, range, seeds meeting it strictly, tolerance, seeds
-    meeting the tolerance) of :func:`claim_spread`'s output."""
-    return [[c["claim"], c["paper"], f"{_fixed(c['mean'])} ± {_fixed(c['sd'])}",
-             f"{_fixed(c['min'])} to {_fixed(c['max'])}", f"{c['strict']} of {c['seeds']}",
-             c["criterion"], f"{c['meet']} of {c['seeds']}"] for c in spread]
+    """Rows (claim, paper, mean ± sd, range, seeds meeting it strictly, seeds meeting
+    the tolerance) of :func:`claim_spread`'s output."""
+    return [
+        [
+            c["claim"],
+            c["paper"],
+            f"{_fixed(c['mean'])} ± {_fixed(c['sd'])}",
+            f"{_fixed(c['min'])} to {_fixed(c['max'])}",
+            f"{c['strict']} of {c['seeds']}",
+            f"{c['meet']} of {c['seeds']}",
+        ]
+        for c in spread
+    ]
 
 
-def verdict(meet: int, seeds: int, failing: list[str] | tuple = (), strict: int | None = None) -> str:
+def verdict(
+    meet: int, seeds: int, failing: list[str] | tuple = (), strict: int | None = None
+) -> str:
     """The rule that sums a claim up over seeds and readings.
 
-    ``meet``: seeds (of ``seeds``) meeting the book's tolerance; ``failing``: readings of
+    ``meet``: seeds (of ``seeds``) meeting the book's tolerance; ``failing``: readings
+    of
     the method under which it fails; ``strict``: seeds meeting the paper's words
     strictly (None: not known).
 
@@ -213,11 +252,21 @@ def verdict(meet: int, seeds: int, failing: list[str] | tuple = (), strict: int 
     * "holds for most seeds" / "fragile": more / at most half of the seeds;
     * "not reproduced": no seed.
     """
-    if seeds < 1 or not 0 <= meet <= seeds or (strict is not None and not 0 <= strict <= seeds):
-        raise ValueError(f"need 0 <= meet, strict <= seeds and seeds >= 1, got meet={meet}, "
-                         f"strict={strict}, seeds={seeds}")
+    if (
+        seeds < 1
+        or not 0 <= meet <= seeds
+        or (strict is not None and not 0 <= strict <= seeds)
+    ):
+        raise ValueError(
+            f"need 0 <= meet, strict <= seeds and seeds >= 1, got meet={meet}, "
+            f"strict={strict}, seeds={seeds}"
+        )
     if meet == seeds and not failing:
-        return "robust" if strict is None or strict == seeds else "robust within the tolerance"
+        return (
+            "robust"
+            if strict is None or strict == seeds
+            else "robust within the tolerance"
+        )
     if meet == seeds:
         return "holds under the default reading"
     if meet > 0:
@@ -230,45 +279,70 @@ def reading_title(changed: str) -> str:
     if changed == "none":
         return "default reading"
     if changed not in quantize.OPTIONS:
-        raise ValueError(f"unknown reading {changed!r}: use 'none' or one of "
-                         f"{', '.join(quantize.OPTIONS)}")
+        raise ValueError(
+            f"unknown reading {changed!r}: use 'none' or one of "
+            f"{', '.join(quantize.OPTIONS)}"
+        )
     return f"{changed}: {quantize.OPTIONS[changed][1]}"
 
 
 def verdict_table(spread: list[dict], option_claims: dict) -> list[list[str]]:
-    """Rows (claim, paper, strictly, within tolerance, fails under, verdict): each claim
-    of :func:`claim_spread` with the readings (``option_claims``, :func:`claims_by` of
-    :func:`over_options`' rows by "changed") under which it fails."""
+    """Rows (claim, strict reading, seeds meeting it, tolerance, seeds meeting it, fails
+    under, verdict): each claim of :func:`claim_spread` with the readings
+    (``option_claims``, :func:`claims_by` of :func:`over_options`' rows by "changed")
+    under which it fails within the tolerance."""
     out = []
     for c in spread:
-        failing = [reading_title(k) for k, v in option_claims.items()
-                   if k != "none" and not v[c["claim"]].holds]
-        out.append([c["claim"], c["paper"], f"{c['strict']} of {c['seeds']} seeds",
-                    f"{c['meet']} of {c['seeds']} seeds", ", ".join(failing) or "none",
-                    verdict(c["meet"], c["seeds"], failing, c["strict"])])
+        failing = [
+            reading_title(k)
+            for k, v in option_claims.items()
+            if k != "none" and not v[c["claim"]].holds
+        ]
+        out.append(
+            [
+                c["claim"],
+                c["strict_criterion"],
+                f"{c['strict']} of {c['seeds']}",
+                c["criterion"],
+                f"{c['meet']} of {c['seeds']}",
+                ", ".join(failing) or "none",
+                verdict(c["meet"], c["seeds"], failing, c["strict"]),
+            ]
+        )
     return out
 
 
 def option_table(option_claims: dict) -> list[list[str]]:
     """Rows (reading, then for each claim "yes (measured)" or "no (measured)")."""
-    return [[reading_title(k)] + [f"{'yes' if c.holds else 'no'} ({_fixed(c.measured)})"
-                                  for c in v.values()]
-            for k, v in option_claims.items()]
+    return [
+        [reading_title(k)]
+        + [f"{'yes' if c.holds else 'no'} ({_fixed(c.measured)})" for c in v.values()]
+        for k, v in option_claims.items()
+    ]
 
 
 def recipe_table(recipe_rows: list[dict]) -> list[list]:
-    """Rows (recipe, batch, loss, biases, initializer, software %, proposed at 10 %, lead
+    """Rows (recipe, batch, loss, biases, initializer, software %, proposed at 10 %,
+    lead
     at 5 points, claims holding within the tolerance, strictly) of
     :func:`over_recipes`' rows."""
     out = []
     for name, c in claims_by(recipe_rows, "recipe").items():
         r = model.get_recipe(name)
-        out.append([name, f"{r.batch_size:,}", r.loss, "yes" if r.use_bias else "no",
-                    r.initializer, _fixed(c["software accuracy"].measured),
-                    _fixed(c["proposed, 10 levels"].measured),
-                    _signed(c["proposed ahead at 5 levels"].measured, 1),
-                    f"{sum(bool(x.holds) for x in c.values())} of {len(c)}",
-                    f"{sum(bool(x.strict) for x in c.values())} of {len(c)}"])
+        out.append(
+            [
+                name,
+                f"{r.batch_size:,}",
+                r.loss,
+                "yes" if r.use_bias else "no",
+                r.initializer,
+                _fixed(c["software accuracy"].measured),
+                _fixed(c["proposed, 10 levels"].measured),
+                _signed(c["proposed ahead at 5 levels"].measured, 1),
+                f"{sum(bool(x.holds) for x in c.values())} of {len(c)}",
+                f"{sum(bool(x.strict) for x in c.values())} of {len(c)}",
+            ]
+        )
     return out
 
 
@@ -279,7 +353,9 @@ def batch_accuracy(recipe_rows: list[dict]) -> dict[int, float]:
     out = {}
     for r in recipe_rows:
         recipe = model.get_recipe(r["recipe"])
-        same = recipe.replace(name=default.name, batch_size=default.batch_size) == default
+        same = (
+            recipe.replace(name=default.name, batch_size=default.batch_size) == default
+        )
         if r["method"] == "software" and same:
             out[recipe.batch_size] = r["accuracy_pct"]
     return dict(sorted(out.items()))
@@ -292,28 +368,43 @@ def within_paper(batch_acc: dict[int, float]) -> list[int]:
     return [b for b, acc in batch_acc.items() if abs(acc - r) <= t]
 
 
-def fewest_levels(rows: list[dict], within: float = 0.5, method: str = "proposed") -> dict:
-    """``{device: L}``: per device of a sweep's rows, the fewest levels at which ``method``
-    comes within ``within`` points of the software accuracy (None where it never does)."""
+def fewest_levels(
+    rows: list[dict], within: float = 0.5, method: str = "proposed"
+) -> dict:
+    """``{device: L}``: per device of a sweep's rows, the fewest levels at which
+    ``method`` comes within ``within`` points of the software accuracy (None where it
+    never does)."""
     out = {}
     for name in dict.fromkeys(r["device"] for r in rows):
         acc = evaluate.lookup([r for r in rows if r["device"] == name])
-        close = [L for (m, L), a in acc.items()
-                 if m == method and acc[("software", None)] - a <= within]
+        close = [
+            L
+            for (m, L), a in acc.items()
+            if m == method and acc[("software", None)] - a <= within
+        ]
         out[name] = min(close) if close else None
     return out
 
 
 def standard_error(accuracy_pct: float, n: int) -> float:
-    """Binomial standard error (points) of an accuracy (%) measured on ``n`` test images."""
+    """Binomial standard error (points) of an accuracy (%) measured on ``n`` test
+    images."""
     p = float(accuracy_pct) / 100
     if not 0 <= p <= 1 or int(n) != n or n < 1:
-        raise ValueError(f"need an accuracy in [0, 100] and n >= 1, got {accuracy_pct!r}, {n!r}")
+        raise ValueError(
+            f"need an accuracy in [0, 100] and n >= 1, got {accuracy_pct!r}, {n!r}"
+        )
     return float(100 * np.sqrt(p * (1 - p) / n))
 
 
-def paired_test(weights: dict, levels: int, device="PCMO", a: str = "proposed",
-                b: str = "sampling", **options):
+def paired_test(
+    weights: dict,
+    levels: int,
+    device="PCMO",
+    a: str = "proposed",
+    b: str = "sampling",
+    **options,
+):
     """McNemar's test (:func:`synquant.stats.mcnemar`) of method ``a`` against ``b`` at
     ``levels`` levels, on the same MNIST test images; ``a_only`` counts the images only
     ``a`` classifies correctly."""
@@ -323,8 +414,11 @@ def paired_test(weights: dict, levels: int, device="PCMO", a: str = "proposed",
     return stats.mcnemar(ca, cb)
 
 
-def worst_level_tests(seed_rows: list[dict], recipe="paper", device="PCMO") -> list[dict]:
-    """For each seed of :func:`over_seeds`' rows, the number of levels where the proposed
+def worst_level_tests(
+    seed_rows: list[dict], recipe="paper", device="PCMO"
+) -> list[dict]:
+    """For each seed of :func:`over_seeds`' rows, the number of levels where the
+    proposed
     method is furthest behind (or least ahead of) the sampling method, the difference
     (points) and the McNemar test there: ``{seed, levels, difference, test}``."""
     out = []
@@ -333,22 +427,34 @@ def worst_level_tests(seed_rows: list[dict], recipe="paper", device="PCMO") -> l
         levels = sorted(L for m, L in acc if m == "proposed" and ("sampling", L) in acc)
         worst = min(levels, key=lambda L: acc[("proposed", L)] - acc[("sampling", L)])
         weights, _ = model.load_or_train(recipe, seed)
-        out.append({"seed": seed, "levels": worst,
-                    "difference": acc[("proposed", worst)] - acc[("sampling", worst)],
-                    "test": paired_test(weights, worst, device)})
+        out.append(
+            {
+                "seed": seed,
+                "levels": worst,
+                "difference": acc[("proposed", worst)] - acc[("sampling", worst)],
+                "test": paired_test(weights, worst, device),
+            }
+        )
     return out
 
 
 # --- devices --------------------------------------------------------------------------
 
 
-def over_devices(weights: dict, device_list, seed: int = 0, branch: str = "potentiation",
-                 levels=evaluate.LEVELS) -> list[dict]:
+def over_devices(
+    weights: dict,
+    device_list,
+    seed: int = 0,
+    branch: str = "potentiation",
+    levels=evaluate.LEVELS,
+) -> list[dict]:
     """The sweep of the sampling and proposed methods for each device (names, files or
     :class:`~synquant.devices.Device`), each with its own reference levels."""
     rows = []
     for d in device_list:
-        rows += evaluate.sweep(weights, levels, PAIR, devices.get(d), seed=seed, branch=branch)
+        rows += evaluate.sweep(
+            weights, levels, PAIR, devices.get(d), seed=seed, branch=branch
+        )
     return rows
 
 
@@ -357,21 +463,36 @@ def device_table(device_list) -> list[list]:
     cycle-to-cycle σ)."""
     out = []
     for d in map(devices.get, device_list):
-        out.append([d.name, d.states, f"{d.nl_increase:g} / {d.nl_decrease:g}",
-                    f"{d.a('potentiation'):.3f}", f"{d.on_off:g}", f"{100 * d.sigma:.1f} %"])
+        out.append(
+            [
+                d.name,
+                d.states,
+                f"{d.nl_increase:g} / {d.nl_decrease:g}",
+                f"{d.a('potentiation'):.3f}",
+                f"{d.on_off:g}",
+                f"{100 * d.sigma:.1f} %",
+            ]
+        )
     return out
 
 
-def device_tests(weights: dict, device_list, levels: int = 5,
-                 branch: str = "potentiation") -> dict:
+def device_tests(
+    weights: dict, device_list, levels: int = 5, branch: str = "potentiation"
+) -> dict:
     """``{device name: McNemar result}`` of the proposed against the sampling method at
     ``levels`` levels on each device."""
-    return {d.name: paired_test(weights, levels, d, branch=branch)
-            for d in map(devices.get, device_list)}
+    return {
+        d.name: paired_test(weights, levels, d, branch=branch)
+        for d in map(devices.get, device_list)
+    }
 
 
-def device_summary(rows: list[dict], device_list, branch: str = "potentiation",
-                   tests: dict | None = None) -> list[dict]:
+def device_summary(
+    rows: list[dict],
+    device_list,
+    branch: str = "potentiation",
+    tests: dict | None = None,
+) -> list[dict]:
     """Per device, in the order of ``device_list``: ``{device, states, nl, lead_first,
     mean_lead, proposed_10, sampling_10, software, test, sign, material}`` from
     :func:`over_devices`' rows. ``lead_first`` is the proposed method's lead at the
@@ -383,22 +504,34 @@ def device_summary(rows: list[dict], device_list, branch: str = "potentiation",
     for d in map(devices.get, device_list):
         part = [r for r in rows if r["device"] == d.name]
         if not part:
-            raise ValueError(f"no rows of device {d.name!r}: pass the rows of over_devices")
+            raise ValueError(
+                f"no rows of device {d.name!r}: pass the rows of over_devices"
+            )
         acc = evaluate.lookup(part)
         levels = sorted(L for m, L in acc if m == "proposed" and ("sampling", L) in acc)
         if not levels:
-            raise ValueError(f"rows of {d.name!r} lack the sampling and proposed methods")
+            raise ValueError(
+                f"rows of {d.name!r} lack the sampling and proposed methods"
+            )
         leads = np.array([acc[("proposed", L)] - acc[("sampling", L)] for L in levels])
         test = None if tests is None else tests[d.name]
-        out.append({
-            "device": d.name, "states": d.states,
-            "nl": d.nl_increase if branch == "potentiation" else d.nl_decrease,
-            "lead_first": float(leads[0]), "mean_lead": float(leads.mean()),
-            "proposed_10": acc.get(("proposed", 10)), "sampling_10": acc.get(("sampling", 10)),
-            "software": acc[("software", None)], "test": test,
-            "sign": stats.sign_test(leads),
-            "material": None if test is None else bool(test.pvalue < MATERIAL_P and leads[0] > 0),
-        })
+        out.append(
+            {
+                "device": d.name,
+                "states": d.states,
+                "nl": d.nl_increase if branch == "potentiation" else d.nl_decrease,
+                "lead_first": float(leads[0]),
+                "mean_lead": float(leads.mean()),
+                "proposed_10": acc.get(("proposed", 10)),
+                "sampling_10": acc.get(("sampling", 10)),
+                "software": acc[("software", None)],
+                "test": test,
+                "sign": stats.sign_test(leads),
+                "material": None
+                if test is None
+                else bool(test.pvalue < MATERIAL_P and leads[0] > 0),
+            }
+        )
     return out
 
 
@@ -408,43 +541,86 @@ def device_summary_table(summary: list[dict]) -> list[list]:
     out = []
     for s in sorted(summary, key=lambda s: -s["mean_lead"]):
         t, g = s["test"], s["sign"]
-        test = "" if t is None else f"{t.a_only} vs {t.b_only}, {_p(t.pvalue)}"
-        out.append([s["device"], s["states"], f"{s['nl']:g}", _signed(s["lead_first"]), test,
-                    _signed(s["mean_lead"]),
-                    f"{g.positive} / {g.negative}, {_p(g.pvalue)}"])
+        test = (
+            "" if t is None else f"{t.a_only} vs {t.b_only}, {stats.format_p(t.pvalue)}"
+        )
+        out.append(
+            [
+                s["device"],
+                s["states"],
+                f"{s['nl']:g}",
+                _signed(s["lead_first"]),
+                test,
+                _signed(s["mean_lead"]),
+                f"{g.positive} / {g.negative}, {stats.format_p(g.pvalue)}",
+            ]
+        )
     return out
 
 
 # --- non-idealities -------------------------------------------------------------------
 
 
-def interval(weights: dict, method: str, levels: int, device="PCMO", trials: int = 20,
-             seed: int = 0, **effects) -> tuple[float, float, float]:
+def interval(
+    weights: dict,
+    method: str,
+    levels: int,
+    device="PCMO",
+    trials: int = 20,
+    seed: int = 0,
+    **effects,
+) -> tuple[float, float, float]:
     """``(mean, low, high)`` in percent: the mean test accuracy over ``trials`` Monte
     Carlo chips (:func:`synquant.nonideal.monte_carlo`) and its 95 % Student-t interval.
 
     The interval is over chips, for this network and these test images."""
-    acc = nonideal.monte_carlo(weights, method, levels, device, trials=trials, seed=seed,
-                               **effects)
+    acc = nonideal.monte_carlo(
+        weights, method, levels, device, trials=trials, seed=seed, **effects
+    )
     mean, low, high = nonideal.confidence_interval(acc)
     return 100 * mean, 100 * low, 100 * high
 
 
-def write_noise_rows(weights: dict, device="PCMO", levels=evaluate.LEVELS, methods=PAIR,
-                     trials: int = 20, seed: int = 0, x=None, y=None) -> list[dict]:
+def write_noise_rows(
+    weights: dict,
+    device="PCMO",
+    levels=evaluate.LEVELS,
+    methods=PAIR,
+    trials: int = 20,
+    seed: int = 0,
+    x=None,
+    y=None,
+) -> list[dict]:
     """With the device's write noise and without: ``{method, levels, mean, low, high,
     ideal}`` per method and number of levels (percent), plus one ``method="software"``
     row (``levels`` None, ``mean`` the unquantized accuracy)."""
     device = devices.get(device)
-    ideal = evaluate.lookup(evaluate.sweep(weights, levels, methods, device, seed=seed,
-                                           x=x, y=y))
-    rows = [{"method": "software", "levels": None, "mean": ideal[("software", None)],
-             "low": None, "high": None, "ideal": ideal[("software", None)]}]
+    ideal = evaluate.lookup(
+        evaluate.sweep(weights, levels, methods, device, seed=seed, x=x, y=y)
+    )
+    rows = [
+        {
+            "method": "software",
+            "levels": None,
+            "mean": ideal[("software", None)],
+            "low": None,
+            "high": None,
+            "ideal": ideal[("software", None)],
+        }
+    ]
     for m in methods:
         for L in levels:
             mean, low, high = interval(weights, m, L, device, trials, seed, x=x, y=y)
-            rows.append({"method": m, "levels": L, "mean": mean, "low": low, "high": high,
-                         "ideal": ideal[(m, L)]})
+            rows.append(
+                {
+                    "method": m,
+                    "levels": L,
+                    "mean": mean,
+                    "low": low,
+                    "high": high,
+                    "ideal": ideal[(m, L)],
+                }
+            )
     return rows
 
 
@@ -457,9 +633,16 @@ def pick(rows: list[dict], **match) -> dict:
     return found[0]
 
 
-def write_noise_by_device(weights: dict, device_list, levels: int = 10, trials: int = 20,
-                          seed: int = 0, method: str = "proposed", x=None,
-                          y=None) -> list[dict]:
+def write_noise_by_device(
+    weights: dict,
+    device_list,
+    levels: int = 10,
+    trials: int = 20,
+    seed: int = 0,
+    method: str = "proposed",
+    x=None,
+    y=None,
+) -> list[dict]:
     """Each device with its own write noise σ and states, at ``levels`` levels:
     ``{device, sigma_pct, states, ideal, mean, low, high, loss, pulse_noise}``.
 
@@ -467,26 +650,55 @@ def write_noise_by_device(weights: dict, device_list, levels: int = 10, trials: 
     write noise of a device programmed from Gmin to Gmax by pulse counting."""
     out = []
     for d in map(devices.get, device_list):
-        ideal = 100 * evaluate.accuracy(quantize.network(weights, method, levels, d), x, y)
+        ideal = 100 * evaluate.accuracy(
+            quantize.network(weights, method, levels, d), x, y
+        )
         mean, low, high = interval(weights, method, levels, d, trials, seed, x=x, y=y)
-        out.append({"device": d.name, "sigma_pct": 100 * d.sigma, "states": d.states,
-                    "ideal": ideal, "mean": mean, "low": low, "high": high,
-                    "loss": ideal - mean, "pulse_noise": 100 * d.sigma * np.sqrt(d.states - 1)})
+        out.append(
+            {
+                "device": d.name,
+                "sigma_pct": 100 * d.sigma,
+                "states": d.states,
+                "ideal": ideal,
+                "mean": mean,
+                "low": low,
+                "high": high,
+                "loss": ideal - mean,
+                "pulse_noise": 100 * d.sigma * np.sqrt(d.states - 1),
+            }
+        )
     return out
 
 
 def write_noise_table(per_device: list[dict]) -> list[list]:
     """Rows (device, σ, states, σ √(states − 1), ideal, with write noise, 95 % interval,
     loss) of :func:`write_noise_by_device`."""
-    return [[r["device"], f"{r['sigma_pct']:.1f}", r["states"], f"{r['pulse_noise']:.1f}",
-             _fixed(r["ideal"]), _fixed(r["mean"]),
-             f"{_fixed(r['low'])} to {_fixed(r['high'])}", _fixed(r["loss"])]
-            for r in per_device]
+    return [
+        [
+            r["device"],
+            f"{r['sigma_pct']:.1f}",
+            r["states"],
+            f"{r['pulse_noise']:.1f}",
+            _fixed(r["ideal"]),
+            _fixed(r["mean"]),
+            f"{_fixed(r['low'])} to {_fixed(r['high'])}",
+            _fixed(r["loss"]),
+        ]
+        for r in per_device
+    ]
 
 
-def effect_rows(weights: dict, effects: dict, device="PCMO", levels: int = 10,
-                methods=PAIR, trials: int = 20, seed: int = 0, x=None,
-                y=None) -> list[dict]:
+def effect_rows(
+    weights: dict,
+    effects: dict,
+    device="PCMO",
+    levels: int = 10,
+    methods=PAIR,
+    trials: int = 20,
+    seed: int = 0,
+    x=None,
+    y=None,
+) -> list[dict]:
     """Each effect alone (write noise off) at each of its sizes: ``{effect, keyword,
     value, method, mean, low, high}`` (percent).
 
@@ -494,13 +706,34 @@ def effect_rows(weights: dict, effects: dict, device="PCMO", levels: int = 10,
     rows = []
     for title, (keyword, values) in effects.items():
         if keyword not in nonideal.EFFECTS:
-            raise ValueError(f"unknown effect {keyword!r}: use one of {', '.join(nonideal.EFFECTS)}")
+            raise ValueError(
+                f"unknown effect {keyword!r}: use one of {', '.join(nonideal.EFFECTS)}"
+            )
         for m in methods:
             for v in values:
-                mean, low, high = interval(weights, m, levels, device, trials, seed,
-                                           x=x, y=y, sigma=0.0, **{keyword: v})
-                rows.append({"effect": title, "keyword": keyword, "value": v, "method": m,
-                             "mean": mean, "low": low, "high": high})
+                mean, low, high = interval(
+                    weights,
+                    m,
+                    levels,
+                    device,
+                    trials,
+                    seed,
+                    x=x,
+                    y=y,
+                    sigma=0.0,
+                    **{keyword: v},
+                )
+                rows.append(
+                    {
+                        "effect": title,
+                        "keyword": keyword,
+                        "value": v,
+                        "method": m,
+                        "mean": mean,
+                        "low": low,
+                        "high": high,
+                    }
+                )
     return rows
 
 

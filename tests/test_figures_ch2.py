@@ -1,4 +1,5 @@
-"""The figures of the reproduction notes, the devices and the non-idealities chapters, on
+"""The figures of the reproduction notes, the devices and the non-idealities chapters,
+on
 synthetic rows: each readable at page size, each showing its data."""
 
 import matplotlib
@@ -15,11 +16,15 @@ LEVELS = (5, 10, 15, 25)
 
 
 def sweep_rows(low=40.0, **extra):
-    """Rows of one sweep: sampling from ``low`` up, proposed above it, software at 97."""
+    """Rows of one sweep: sampling from ``low`` up, proposed above it, software 97."""
     rows = [{"method": "software", "levels": "", "accuracy_pct": 97.0, **extra}]
     for i, L in enumerate(LEVELS):
-        rows.append({"method": "sampling", "levels": L, "accuracy_pct": low + 10 * i, **extra})
-        rows.append({"method": "proposed", "levels": L, "accuracy_pct": 90 + i, **extra})
+        rows.append(
+            {"method": "sampling", "levels": L, "accuracy_pct": low + 10 * i, **extra}
+        )
+        rows.append(
+            {"method": "proposed", "levels": L, "accuracy_pct": 90 + i, **extra}
+        )
     return rows
 
 
@@ -71,10 +76,20 @@ def test_readings_shows_every_curve_in_every_panel():
 
 
 def test_accuracy_vs_states():
-    rows = [{"states": n, "method": "proposed", "levels": L, "accuracy_pct": 80 + L / 5 + n / 50}
-            for n in (10, 50, 200) for L in (5, 10, 25)]
-    rows += [{"states": n, "method": "software", "levels": "", "accuracy_pct": 97.0}
-             for n in (10, 50, 200)]
+    rows = [
+        {
+            "states": n,
+            "method": "proposed",
+            "levels": L,
+            "accuracy_pct": 80 + L / 5 + n / 50,
+        }
+        for n in (10, 50, 200)
+        for L in (5, 10, 25)
+    ]
+    rows += [
+        {"states": n, "method": "software", "levels": "", "accuracy_pct": 97.0}
+        for n in (10, 50, 200)
+    ]
     fig = figures.accuracy_vs_states(rows)
     assert figures.check_readable(fig) == []
     assert not plt.fignum_exists(fig.number)  # shown once in a notebook
@@ -93,7 +108,7 @@ def test_device_panels_own_ranges_and_tick_labels():
     assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert len(panels) == len(names)
-    assert all(d in ax.get_title() for d, ax in zip(names, panels))
+    assert all(d in ax.get_title() for d, ax in zip(names, panels, strict=True))
     ranges = {ax.get_ylim() for ax in panels}
     assert len(ranges) > 1  # not one shared y axis
     for ax in panels:
@@ -104,8 +119,10 @@ def test_device_panels_own_ranges_and_tick_labels():
 
 
 def test_lead_vs_nonlinearity_marks_material_leads():
-    summary = [{"device": "A", "nl": 3.0, "mean_lead": 5.0, "material": True},
-               {"device": "B", "nl": -0.5, "mean_lead": 0.1, "material": False}]
+    summary = [
+        {"device": "A", "nl": 3.0, "mean_lead": 5.0, "material": True},
+        {"device": "B", "nl": -0.5, "mean_lead": 0.1, "material": False},
+    ]
     fig = figures.lead_vs_nonlinearity(summary)
     assert figures.check_readable(fig) == []
     assert not plt.fignum_exists(fig.number)  # shown once in a notebook
@@ -117,10 +134,28 @@ def test_lead_vs_nonlinearity_marks_material_leads():
 
 
 def test_write_noise():
-    rows = [{"method": "software", "levels": None, "mean": 97.0, "low": None, "high": None,
-             "ideal": 97.0}]
-    rows += [{"method": m, "levels": L, "mean": 90.0 + i, "low": 89.0 + i, "high": 91.0 + i,
-              "ideal": 92.0 + i} for m in ("sampling", "proposed") for i, L in enumerate(LEVELS)]
+    rows = [
+        {
+            "method": "software",
+            "levels": None,
+            "mean": 97.0,
+            "low": None,
+            "high": None,
+            "ideal": 97.0,
+        }
+    ]
+    rows += [
+        {
+            "method": m,
+            "levels": L,
+            "mean": 90.0 + i,
+            "low": 89.0 + i,
+            "high": 91.0 + i,
+            "ideal": 92.0 + i,
+        }
+        for m in ("sampling", "proposed")
+        for i, L in enumerate(LEVELS)
+    ]
     fig = figures.write_noise(rows)
     assert figures.check_readable(fig) == []
     assert not plt.fignum_exists(fig.number)  # shown once in a notebook
@@ -130,15 +165,32 @@ def test_write_noise():
 
 
 def test_effects_panels():
-    rows = [{"effect": title, "keyword": key, "value": v, "method": m, "mean": 95 - 100 * v,
-             "low": 94 - 100 * v, "high": 96 - 100 * v}
-            for title, key in (("read noise σ", "read_sigma"), ("stuck at Gmax", "stuck_max"),
-                               ("stuck at Gmin", "stuck_min"))
-            for m in ("sampling", "proposed") for v in (0.0, 0.01, 0.05)]
+    rows = [
+        {
+            "effect": title,
+            "keyword": key,
+            "value": v,
+            "method": m,
+            "mean": 95 - 100 * v,
+            "low": 94 - 100 * v,
+            "high": 96 - 100 * v,
+        }
+        for title, key in (
+            ("read noise σ", "read_sigma"),
+            ("stuck at Gmax", "stuck_max"),
+            ("stuck at Gmin", "stuck_min"),
+        )
+        for m in ("sampling", "proposed")
+        for v in (0.0, 0.01, 0.05)
+    ]
     fig = figures.effects(rows, levels=10)
     assert figures.check_readable(fig) == []
     assert not plt.fignum_exists(fig.number)  # shown once in a notebook
     panels = [ax for ax in fig.axes if ax.get_xlabel()]
-    assert [ax.get_xlabel() for ax in panels] == ["read noise σ", "stuck at Gmax", "stuck at Gmin"]
+    assert [ax.get_xlabel() for ax in panels] == [
+        "read noise σ",
+        "stuck at Gmax",
+        "stuck at Gmin",
+    ]
     assert all("L = 10" in ax.get_ylabel() for ax in panels)
     assert len(fig.legends) == 1

@@ -1,4 +1,5 @@
-"""The summaries, tables and verdict rules behind the reproduction notes, the devices and
+"""The summaries, tables and verdict rules behind the reproduction notes, the devices
+and
 the non-idealities chapters: on synthetic rows where the answer is known by
 construction, and on the cached network where a paired test is involved."""
 
@@ -18,8 +19,17 @@ def sweep(software=96.5, p10=95.8, gap5=8.0, worst=0.2, **extra):
     for L in LEVELS:
         proposed = p10 if L == 10 else 94.0 + L / 25
         lead = gap5 if L == 5 else worst if L == 25 else 1.0
-        rows.append({"method": "proposed", "levels": L, "accuracy_pct": proposed, **extra})
-        rows.append({"method": "sampling", "levels": L, "accuracy_pct": proposed - lead, **extra})
+        rows.append(
+            {"method": "proposed", "levels": L, "accuracy_pct": proposed, **extra}
+        )
+        rows.append(
+            {
+                "method": "sampling",
+                "levels": L,
+                "accuracy_pct": proposed - lead,
+                **extra,
+            }
+        )
     return rows
 
 
@@ -36,7 +46,7 @@ def test_claims_by_groups_in_order_and_checks_the_column():
 
 
 def test_claim_spread_counts_strict_and_tolerance_separately():
-    # seed 0 meets the gap tolerance, seed 1 not; the strict reading follows paper.Claim.strict
+    # seed 0 meets the gap tolerance, seed 1 not; strict counts follow Claim.strict
     rows = sweep(gap5=8.0, seed=0) + sweep(gap5=2.0, seed=1)
     spread = {c["claim"]: c for c in sensitivity.claim_spread(rows)}
     gap = spread["proposed ahead at 5 levels"]
@@ -52,25 +62,30 @@ def test_claim_spread_counts_strict_and_tolerance_separately():
 def test_spread_table_never_prints_negative_zero():
     rows = sweep(worst=-0.001, seed=0) + sweep(worst=-0.002, seed=1)
     table = sensitivity.spread_table(sensitivity.claim_spread(rows))
-    assert len(table) == len(paper.claims(sweep())) and all(len(r) == 7 for r in table)
+    assert len(table) == len(paper.claims(sweep())) and all(len(r) == 6 for r in table)
     assert not any("-0.00" in cell for row in table for cell in map(str, row))
 
 
-@pytest.mark.parametrize("meet, seeds, failing, strict, expected", [
-    (5, 5, [], 5, "robust"),
-    (5, 5, [], None, "robust"),
-    (5, 5, [], 0, "robust within the tolerance"),
-    (5, 5, ["mapping: reference"], 5, "holds under the default reading"),
-    (3, 5, [], 0, "holds for most seeds"),
-    (2, 4, [], 0, "fragile"),
-    (1, 5, ["x"], 0, "fragile"),
-    (0, 5, [], 0, "not reproduced"),
-])
+@pytest.mark.parametrize(
+    "meet, seeds, failing, strict, expected",
+    [
+        (5, 5, [], 5, "robust"),
+        (5, 5, [], None, "robust"),
+        (5, 5, [], 0, "robust within the tolerance"),
+        (5, 5, ["mapping: reference"], 5, "holds under the default reading"),
+        (3, 5, [], 0, "holds for most seeds"),
+        (2, 4, [], 0, "fragile"),
+        (1, 5, ["x"], 0, "fragile"),
+        (0, 5, [], 0, "not reproduced"),
+    ],
+)
 def test_verdict_rules(meet, seeds, failing, strict, expected):
     assert sensitivity.verdict(meet, seeds, failing, strict) == expected
 
 
-@pytest.mark.parametrize("meet, seeds, strict", [(6, 5, 0), (-1, 5, 0), (1, 0, 0), (5, 5, 6)])
+@pytest.mark.parametrize(
+    "meet, seeds, strict", [(6, 5, 0), (-1, 5, 0), (1, 0, 0), (5, 5, 6)]
+)
 def test_verdict_rejects_impossible_counts(meet, seeds, strict):
     with pytest.raises(ValueError, match="meet"):
         sensitivity.verdict(meet, seeds, (), strict)
@@ -78,17 +93,31 @@ def test_verdict_rejects_impossible_counts(meet, seeds, strict):
 
 def test_verdict_and_option_tables_name_the_failing_readings():
     seeds = sweep(seed=0) + sweep(seed=1)
-    options = sweep(changed="none") + sweep(gap5=-2.0, changed="mapping") \
+    options = (
+        sweep(changed="none")
+        + sweep(gap5=-2.0, changed="mapping")
         + sweep(changed="bias")
+    )
     option_claims = sensitivity.claims_by(options, "changed")
-    table = {r[0]: r for r in sensitivity.verdict_table(sensitivity.claim_spread(seeds),
-                                                        option_claims)}
+    table = {
+        r[0]: r
+        for r in sensitivity.verdict_table(
+            sensitivity.claim_spread(seeds), option_claims
+        )
+    }
     gap = table["proposed ahead at 5 levels"]
-    assert gap[4] == "mapping: reference"
-    assert gap[5] == "holds under the default reading"
-    assert table["software accuracy"][4] == "none"
+    claim = {c.name: c for c in paper.claims(sweep())}["proposed ahead at 5 levels"]
+    assert gap[1] == claim.strict_criterion and gap[3] == claim.criterion
+    assert gap[4] == "2 of 2"
+    assert gap[5] == "mapping: reference"
+    assert gap[6] == "holds under the default reading"
+    assert table["software accuracy"][5] == "none"
     rows = sensitivity.option_table(option_claims)
-    assert [r[0] for r in rows] == ["default reading", "mapping: reference", "bias: crossbar"]
+    assert [r[0] for r in rows] == [
+        "default reading",
+        "mapping: reference",
+        "bias: crossbar",
+    ]
     assert rows[1][4] == "no (-2.00)" and rows[0][4] == "yes (8.00)"
 
 
@@ -101,8 +130,12 @@ def test_reading_title():
 
 
 def test_recipe_table_and_batch_accuracy():
-    rows = sweep(software=96.5, recipe="paper") + sweep(software=98.1, recipe="batch-100") \
-        + sweep(software=90.0, recipe="mse") + sweep(software=95.0, recipe="batch-60000")
+    rows = (
+        sweep(software=96.5, recipe="paper")
+        + sweep(software=98.1, recipe="batch-100")
+        + sweep(software=90.0, recipe="mse")
+        + sweep(software=95.0, recipe="batch-60000")
+    )
     table = sensitivity.recipe_table(rows)
     assert [r[0] for r in table] == ["paper", "batch-100", "mse", "batch-60000"]
     assert table[1][1] == "100" and table[2][2] == "mse" and table[0][5] == "96.50"
@@ -138,8 +171,9 @@ def test_worst_level_tests_pick_the_smallest_lead(trained, mnist):
     assert worst["levels"] == min(leads, key=leads.get)
     assert worst["difference"] == pytest.approx(min(leads.values()))
     n = len(mnist[1][1])
-    assert 100 * (worst["test"].a_only - worst["test"].b_only) / n \
-        == pytest.approx(worst["difference"], abs=1e-9)
+    assert 100 * (worst["test"].a_only - worst["test"].b_only) / n == pytest.approx(
+        worst["difference"], abs=1e-9
+    )
 
 
 def test_device_table():
@@ -151,10 +185,13 @@ def test_device_table():
 
 
 def test_device_summary_leads_and_material():
-    rows = sweep(gap5=6.0, worst=0.5, device="PCMO") + sweep(gap5=0.01, worst=-0.01,
-                                                             device="EpiRAM")
-    tests = {"PCMO": SimpleNamespace(a_only=700, b_only=100, pvalue=1e-9),
-             "EpiRAM": SimpleNamespace(a_only=3, b_only=2, pvalue=1.0)}
+    rows = sweep(gap5=6.0, worst=0.5, device="PCMO") + sweep(
+        gap5=0.01, worst=-0.01, device="EpiRAM"
+    )
+    tests = {
+        "PCMO": SimpleNamespace(a_only=700, b_only=100, pvalue=1e-9),
+        "EpiRAM": SimpleNamespace(a_only=3, b_only=2, pvalue=1.0),
+    }
     summary = sensitivity.device_summary(rows, ["PCMO", "EpiRAM"], "depression", tests)
     pcmo, epi = summary
     assert pcmo["nl"] == devices.get("PCMO").nl_decrease
@@ -164,10 +201,10 @@ def test_device_summary_leads_and_material():
     assert pcmo["proposed_10"] == 95.8 and pcmo["software"] == 96.5
     table = sensitivity.device_summary_table(summary)
     assert [r[0] for r in table] == ["PCMO", "EpiRAM"]
-    assert table[1][4] == "3 vs 2, p = 1"
+    assert table[1][4] == "3 vs 2, p = 1.0"
     assert (pcmo["sign"].positive, pcmo["sign"].negative) == (3, 0)
     assert (epi["sign"].positive, epi["sign"].negative) == (2, 1)
-    assert table[0][6] == f"3 / 0, p = {pcmo['sign'].pvalue:.2g}"
+    assert table[0][6] == f"3 / 0, p = {pcmo['sign'].pvalue:.2g}"  # 0.25
     assert table[0][4] == "700 vs 100, p < 0.001"  # never "p = 0"
     assert not any("-0.00" in str(cell) for row in table for cell in row)
     with pytest.raises(ValueError, match="no rows of device 'GST PCM'"):
@@ -189,11 +226,15 @@ def test_interval_without_noise_is_the_ideal_accuracy(trained, mnist):
     weights, _ = trained
     _, (x, y) = mnist
     x, y = x[:500], y[:500]
-    ideal = 100 * evaluate.accuracy(quantize.network(weights, "proposed", 10, "PCMO"), x, y)
-    assert sensitivity.interval(weights, "proposed", 10, "PCMO", trials=3, sigma=0.0,
-                                x=x, y=y) == pytest.approx((ideal, ideal, ideal))
-    mean, low, high = sensitivity.interval(weights, "proposed", 10, "PCMO", trials=4,
-                                           sigma=0.05, x=x, y=y)
+    ideal = 100 * evaluate.accuracy(
+        quantize.network(weights, "proposed", 10, "PCMO"), x, y
+    )
+    assert sensitivity.interval(
+        weights, "proposed", 10, "PCMO", trials=3, sigma=0.0, x=x, y=y
+    ) == pytest.approx((ideal, ideal, ideal))
+    mean, low, high = sensitivity.interval(
+        weights, "proposed", 10, "PCMO", trials=4, sigma=0.05, x=x, y=y
+    )
     assert low < mean < high
 
 
@@ -201,13 +242,24 @@ def test_write_noise_rows_and_by_device(trained, mnist):
     weights, _ = trained
     _, (x, y) = mnist
     x, y = x[:300], y[:300]
-    rows = sensitivity.write_noise_rows(weights, "PCMO", levels=(5, 10), trials=2, x=x, y=y)
+    rows = sensitivity.write_noise_rows(
+        weights, "PCMO", levels=(5, 10), trials=2, x=x, y=y
+    )
     assert [(r["method"], r["levels"]) for r in rows] == [
-        ("software", None), ("sampling", 5), ("sampling", 10), ("proposed", 5), ("proposed", 10)]
-    assert sensitivity.pick(rows, method="proposed", levels=10)["ideal"] == pytest.approx(
-        100 * evaluate.accuracy(quantize.network(weights, "proposed", 10, "PCMO"), x, y))
-    per_device = sensitivity.write_noise_by_device(weights, ["PCMO", "EpiRAM"], 10, trials=2,
-                                                   x=x, y=y)
+        ("software", None),
+        ("sampling", 5),
+        ("sampling", 10),
+        ("proposed", 5),
+        ("proposed", 10),
+    ]
+    assert sensitivity.pick(rows, method="proposed", levels=10)[
+        "ideal"
+    ] == pytest.approx(
+        100 * evaluate.accuracy(quantize.network(weights, "proposed", 10, "PCMO"), x, y)
+    )
+    per_device = sensitivity.write_noise_by_device(
+        weights, ["PCMO", "EpiRAM"], 10, trials=2, x=x, y=y
+    )
     for r in per_device:
         d = devices.get(r["device"])
         assert r["pulse_noise"] == pytest.approx(100 * d.sigma * np.sqrt(d.states - 1))
@@ -220,10 +272,20 @@ def test_effect_rows_each_effect_alone(trained, mnist):
     weights, _ = trained
     _, (x, y) = mnist
     x, y = x[:300], y[:300]
-    rows = sensitivity.effect_rows(weights, {"read": ("read_sigma", [0.0, 0.05])}, "PCMO",
-                                   10, methods=("proposed",), trials=2, x=x, y=y)
+    rows = sensitivity.effect_rows(
+        weights,
+        {"read": ("read_sigma", [0.0, 0.05])},
+        "PCMO",
+        10,
+        methods=("proposed",),
+        trials=2,
+        x=x,
+        y=y,
+    )
     assert [(r["effect"], r["value"]) for r in rows] == [("read", 0.0), ("read", 0.05)]
-    ideal = 100 * evaluate.accuracy(quantize.network(weights, "proposed", 10, "PCMO"), x, y)
+    ideal = 100 * evaluate.accuracy(
+        quantize.network(weights, "proposed", 10, "PCMO"), x, y
+    )
     assert rows[0]["mean"] == pytest.approx(ideal)  # size 0 and write noise off: ideal
     with pytest.raises(ValueError, match="unknown effect 'glitter'"):
         sensitivity.effect_rows(weights, {"x": ("glitter", [0.1])}, trials=2, x=x, y=y)
@@ -245,9 +307,13 @@ def test_within_paper():
 
 
 def test_fewest_levels():
-    rows = sweep(device="A")  # proposed 94.2 at 5, 95.8 at 10, 95.0 at 25; software 96.5
+    rows = sweep(
+        device="A"
+    )  # proposed 94.2 at 5, 95.8 at 10, 95.0 at 25; software 96.5
     rows += sweep(software=99.0, device="B")
     assert sensitivity.fewest_levels(rows, within=1.0) == {"A": 10, "B": None}
     assert sensitivity.fewest_levels(rows, within=2.5) == {"A": 5, "B": None}
-    assert sensitivity.fewest_levels(rows, within=0.3, method="sampling") == {"A": None,
-                                                                              "B": None}
+    assert sensitivity.fewest_levels(rows, within=0.3, method="sampling") == {
+        "A": None,
+        "B": None,
+    }

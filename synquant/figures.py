@@ -30,7 +30,12 @@ STYLE = {
 
 
 def new(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4.0, **kwargs):
-    """``(fig, axes)`` of the book's style: ``plt.subplots`` at ``width`` x ``height`` inches."""
+    """``(fig, axes)`` of the book's style: ``plt.subplots`` at ``width`` x ``height`` inches.
+
+    The figure is closed in pyplot at once, so that a notebook shows it once, as the
+    value of the cell that returns it (the inline backend would show a figure pyplot
+    still holds a second time); it draws and saves as usual.
+    """
     import matplotlib
     import matplotlib.pyplot as plt
 
@@ -38,7 +43,9 @@ def new(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4.0,
         raise ValueError(f"width={width} in: figures are at most {MAX_WIDTH} in wide (the page's text column)")
     matplotlib.rcParams.update(STYLE)
     kwargs.setdefault("layout", "constrained")
-    return plt.subplots(nrows, ncols, figsize=(width, height), dpi=DPI, **kwargs)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), dpi=DPI, **kwargs)
+    plt.close(fig)
+    return fig, axes
 
 
 def check_readable(fig) -> list[str]:
@@ -124,15 +131,6 @@ def markdown_table(header: list[str], rows: list[list], align: str | None = None
 # --- optimal levels ---
 
 
-def _detached(fig):
-    """``fig`` closed in pyplot, so that a notebook shows it once, as the cell's value
-    (the inline backend would otherwise display it a second time)."""
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return fig
-
-
 def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels,
                            marked=()):
     """Two panels over the number of levels: above, the mean squared error of the
@@ -156,7 +154,7 @@ def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels
                     mec="k", mew=1.2, label="optimal vs proposed: p < 0.05")
         bottom.legend(loc="lower right")
     top.tick_params(labelbottom=True)
-    return _detached(fig)
+    return fig
 
 
 def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
@@ -181,7 +179,7 @@ def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
     bottom.hist(np.ravel(magnitudes), bins=100, range=(0, 1), color="0.6", log=True)
     bottom.set_xlabel("normalized weight magnitude")
     bottom.set_ylabel("number of weights")
-    return _detached(fig)
+    return fig
 
 
 # --- conclusion ---
@@ -213,7 +211,7 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="lower left")
-    return _detached(fig)
+    return fig
 
 # --- introduction ---
 
@@ -330,4 +328,264 @@ def figure2(rows: list[dict], title: str | None = None):
         title = ", ".join(str(p) for p in parts if p)
     if title:
         fig.axes[0].set_title(title)
+    return fig
+
+# --- reproduction notes, devices, non-idealities ---
+
+
+def _panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
+    """One legend for a multi-panel figure: in ``spare`` (an unused axes) or below."""
+    handles = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if spare is not None:
+        spare.axis("off")
+        spare.legend(list(handles.values()), list(handles), loc="center", frameon=False)
+    else:
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="outside lower center",
+            ncols=ncols,
+            frameon=False,
+        )
+
+
+def _levels_panels(
+    panels: dict,
+    ncols: int = 2,
+    height_per_row: float = 2.6,
+    methods=("sampling", "proposed"),
+):
+    """Accuracy against levels, one panel per ``{title: rows}``, each panel with its own
+    y range (every curve shown) and its own tick labels; one legend."""
+    n = len(panels)
+    nrows = -(-n // ncols)
+    fig, axes = new(
+        nrows,
+        ncols,
+        width=MAX_WIDTH,
+        height=height_per_row * nrows + 0.4,
+        squeeze=False,
+    )
+    flat = list(axes.ravel())
+    for ax, (title, rows) in zip(flat, panels.items(), strict=False):
+        accuracy_vs_levels(rows, ax=ax, methods=methods, reported=False)
+        ax.set_title(title)
+        ax.set_xlabel("levels L")
+        ax.set_ylabel("accuracy (%)")
+        ax.margins(y=0.08)
+    spare = flat[n] if n < len(flat) else None
+    for ax in flat[n + 1 :]:
+        ax.axis("off")
+    _panel_legend(fig, flat[:n], spare)
+    return fig
+
+
+def seed_spread(seed_rows: list[dict]):
+    """Figure 2 over training seeds (rows of :func:`synquant.sensitivity.over_seeds`):
+    :func:`accuracy_vs_levels` with a band of one standard deviation and the paper's
+    figures."""
+    return accuracy_vs_levels(seed_rows)
+
+
+def batch_accuracy(batch_acc: dict):
+    """Software accuracy (%) against the batch size (``{batch: accuracy}``), with the
+    paper's software accuracy and the book's tolerance as a band."""
+    fig, ax = new(width=6.4, height=3.6)
+    r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
+    ax.semilogx(
+        list(batch_acc),
+        list(batch_acc.values()),
+        "o-",
+        color=COLORS["software"],
+        label="this book, seed 0",
+    )
+    ax.axhspan(r - t, r + t, color="k", alpha=0.1, label=f"paper: {r} % ± {t} points")
+    ax.set_xlabel("batch size (images per SGD step)")
+    ax.set_ylabel("software accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    return fig
+
+
+def readings(option_rows: list[dict]):
+    """Figure 2 under each reading of the method (rows of
+    :func:`synquant.sensitivity.over_options`), one panel each, the default first."""
+    from .sensitivity import reading_title
+
+    changed = list(dict.fromkeys(r["changed"] for r in option_rows))
+    panels = {
+        reading_title(c): [r for r in option_rows if r["changed"] == c] for c in changed
+    }
+    return _levels_panels(panels)
+
+
+def accuracy_vs_states(state_rows: list[dict], levels=(5, 10, 25)):
+    """The proposed method's accuracy against the number of device states (rows of
+    :func:`synquant.sensitivity.over_states`), one line per number of levels."""
+    fig, ax = new(width=6.4, height=3.8)
+    states = sorted({r["states"] for r in state_rows})
+    for L, marker in zip(levels, "os^vD", strict=False):
+        acc = [
+            np.mean(
+                [
+                    r["accuracy_pct"]
+                    for r in state_rows
+                    if r["states"] == n
+                    and r["method"] == "proposed"
+                    and r["levels"] == L
+                ]
+            )
+            for n in states
+        ]
+        ax.semilogx(states, acc, marker + "-", ms=4, label=f"proposed, {L} levels")
+    software = [r["accuracy_pct"] for r in state_rows if r["method"] == "software"]
+    if software:
+        ax.axhline(
+            np.mean(software), color=COLORS["software"], ls="--", lw=1, label="software"
+        )
+    ax.set_xticks(states, [str(n) for n in states], minor=False)
+    ax.minorticks_off()
+    ax.set_xlabel("device states (PCMO's nonlinearity)")
+    ax.set_ylabel("MNIST test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def device_panels(rows: list[dict], device_list, branch: str = "potentiation"):
+    """Figure 2 for each device (rows of :func:`synquant.sensitivity.over_devices`), one
+    panel each with its own y range; the title gives the states and the branch's NL."""
+    from . import devices
+
+    panels = {}
+    for d in map(devices.get, device_list):
+        nl = d.nl_increase if branch == "potentiation" else d.nl_decrease
+        title = f"{d.name} ({d.states} states, NL {nl:g})"
+        panels[title] = [r for r in rows if r["device"] == d.name]
+    return _levels_panels(panels, height_per_row=2.3)
+
+
+def lead_vs_nonlinearity(summary: list[dict], branch: str = "potentiation"):
+    """Mean lead of the proposed method against |NL| (one point per device of
+    :func:`synquant.sensitivity.device_summary`); filled where the lead at the fewest
+    levels is material (paired test), open where it is not."""
+    fig, ax = new(width=6.4, height=4.0)
+    x = [abs(s["nl"]) for s in summary]
+    y = [s["mean_lead"] for s in summary]
+    filled = [s.get("material") is not False for s in summary]
+    ax.scatter(
+        [a for a, f in zip(x, filled, strict=True) if f],
+        [b for b, f in zip(y, filled, strict=True) if f],
+        color=COLORS["proposed"],
+        label="lead material (p < 0.05)",
+    )
+    if not all(filled):
+        ax.scatter(
+            [a for a, f in zip(x, filled, strict=True) if not f],
+            [b for b, f in zip(y, filled, strict=True) if not f],
+            facecolors="none",
+            edgecolors=COLORS["proposed"],
+            label="within a few test images",
+        )
+    for s, a, b in zip(summary, x, y, strict=True):
+        ax.annotate(s["device"], (a, b), xytext=(4, 4), textcoords="offset points")
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_xlabel(f"|NL| ({branch} branch)")
+    ax.set_ylabel("mean lead, 5 to 25 levels\n(points)")
+    ax.margins(x=0.15, y=0.12)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def write_noise(rows: list[dict]):
+    """Accuracy against levels with write noise (solid, 95 % interval) and on an ideal
+    device (dotted), from :func:`synquant.sensitivity.write_noise_rows`."""
+    fig, ax = new(width=6.4, height=4.2)
+    methods = [m for m in dict.fromkeys(r["method"] for r in rows) if m != "software"]
+    for m in methods:
+        part = sorted((r for r in rows if r["method"] == m), key=lambda r: r["levels"])
+        levels = [r["levels"] for r in part]
+        ax.plot(
+            levels,
+            [r["mean"] for r in part],
+            "o-",
+            ms=3,
+            color=COLORS[m],
+            label=f"{m}, write noise",
+        )
+        ax.fill_between(
+            levels,
+            [r["low"] for r in part],
+            [r["high"] for r in part],
+            color=COLORS[m],
+            alpha=0.25,
+            lw=0,
+        )
+        ax.plot(
+            levels,
+            [r["ideal"] for r in part],
+            ":",
+            color=COLORS[m],
+            label=f"{m}, ideal",
+        )
+    for r in rows:
+        if r["method"] == "software":
+            ax.axhline(
+                r["mean"], color=COLORS["software"], ls="--", lw=1, label="software"
+            )
+    levels_axis(ax)
+    ax.set_ylabel("MNIST test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", ncols=2)
+    return fig
+
+
+def effects(rows: list[dict], levels: int | None = None):
+    """Accuracy against the size of each effect alone, one panel per effect (rows of
+    :func:`synquant.sensitivity.effect_rows`), both methods, 95 % intervals."""
+    titles = list(dict.fromkeys(r["effect"] for r in rows))
+    ncols = 2
+    nrows = -(-len(titles) // ncols)
+    fig, axes = new(
+        nrows, ncols, width=MAX_WIDTH, height=2.7 * nrows + 0.5, squeeze=False
+    )
+    flat = list(axes.ravel())
+    for ax, title in zip(flat, titles, strict=False):
+        part = [r for r in rows if r["effect"] == title]
+        for m in dict.fromkeys(r["method"] for r in part):
+            pts = sorted(
+                (r for r in part if r["method"] == m), key=lambda r: r["value"]
+            )
+            values = [r["value"] for r in pts]
+            ax.plot(
+                values,
+                [r["mean"] for r in pts],
+                "o-",
+                ms=3,
+                color=COLORS[m],
+                label=LABELS[m],
+            )
+            ax.fill_between(
+                values,
+                [r["low"] for r in pts],
+                [r["high"] for r in pts],
+                color=COLORS[m],
+                alpha=0.25,
+                lw=0,
+            )
+        ax.set_xlabel(title)
+        ax.set_ylabel(
+            "accuracy (%)" if levels is None else f"accuracy at L = {levels} (%)"
+        )
+        ax.grid(alpha=0.3)
+        ax.margins(y=0.08)
+    for ax in flat[len(titles) :]:
+        ax.axis("off")
+    _panel_legend(fig, flat[: len(titles)])
     return fig

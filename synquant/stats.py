@@ -42,7 +42,6 @@ __all__ = [
     "format_p",
     "word",
     "paired_over_levels",
-    "strict",
     "claim_verdicts",
     "ClaimVerdict",
     "verdict_table",
@@ -609,40 +608,12 @@ def _standard_error(percent: float, n: int = TEST_IMAGES) -> float:
     return 100 * float(np.sqrt(p * (1 - p) / n))
 
 
-def strict(claim) -> tuple[bool, str]:
-    """The strict reading of one of the paper's claims (a ``paper.Claim``):
-    ``(holds, criterion)``.
-
-    A claim that carries its own strict verdict (``claim.strict``, and optionally
-    ``claim.strict_criterion``) is taken as it is. Otherwise the words are read as they
-    stand: a reported accuracy is matched within one standard error of that accuracy
-    on the 10,000 test images (closer than the test set can resolve is not asked);
-    "less than 1 point" is less than 1 point; "about 11 points" is within 1 point of
-    11; "ahead at every level" is ahead (a difference above zero) at every level.
-    """
-    if getattr(claim, "strict", None) is not None:
-        return bool(claim.strict), getattr(
-            claim, "strict_criterion", "the paper's words"
-        )
-    name, m = claim.name, claim.measured
-    if name in ("software accuracy", "proposed, 10 levels"):
-        se = _standard_error(claim.reported)
-        return abs(m - claim.reported) <= se, f"within one SE, {se:.2f} points"
-    if name == "10 levels below software":
-        return m < 1.0, "less than 1 point"
-    if name == "proposed ahead at 5 levels":
-        return abs(m - claim.reported) <= 1.0, f"within 1 point of {claim.reported:g}"
-    if name.startswith("proposed ahead at every level"):
-        return m > 0, "ahead at every level"
-    raise ValueError(f"no strict reading known for the claim {name!r}")
-
-
 @dataclass(frozen=True)
 class ClaimVerdict:
     """One claim of the paper for one network and over seeds.
 
     ``measured``, ``strict`` and ``tolerance``: this network's value and whether it
-    meets the strict reading (:func:`strict`) and the book's tolerance
+    meets the strict reading (``paper.Claim.strict``) and the book's tolerance
     (``paper.TOLERANCE``). ``mean``, ``sd``, ``low``, ``high``: the value over
     ``seeds`` training seeds; ``strict_seeds`` and ``tolerance_seeds``: how many of
     them meet each reading.
@@ -684,7 +655,7 @@ def claim_verdicts(rows: list[dict], seed_rows: list[dict]) -> list[ClaimVerdict
     out = []
     for i, claim in enumerate(here):
         values = np.array([claims[i].measured for claims in per_seed])
-        holds, words = strict(claim)
+        holds, words = claim.strict, claim.strict_criterion
         out.append(
             ClaimVerdict(
                 claim.name,
@@ -699,7 +670,7 @@ def claim_verdicts(rows: list[dict], seed_rows: list[dict]) -> list[ClaimVerdict
                 float(values.min()),
                 float(values.max()),
                 len(seeds),
-                sum(strict(claims[i])[0] for claims in per_seed),
+                sum(claims[i].strict for claims in per_seed),
                 sum(bool(claims[i].holds) for claims in per_seed),
             )
         )

@@ -538,37 +538,6 @@ def claims_of(software, p10, gap5, worst):
     )
 
 
-def test_strict_readings_by_hand():
-    from synquant import paper
-
-    se_software = 100 * math.sqrt(0.9647 * 0.0353 / 10000)
-    se_p10 = 100 * math.sqrt(0.9575 * 0.0425 / 10000)
-    _, claims = claims_of(96.47 - 0.9 * se_software, 95.75 + 1.1 * se_p10, 10.2, -0.03)
-    verdicts = [stats.strict(c)[0] for c in claims]
-    assert verdicts == [True, False, True, True, False]
-    assert [c.holds for c in claims] == [True, True, True, True, True]
-    assert stats.strict(claims[0])[1] == f"within one SE, {se_software:.2f} points"
-    _, claims = claims_of(96.47, 95.75, 8.9, 0.01)
-    assert [stats.strict(c)[0] for c in claims] == [True, True, True, False, True]
-    bogus = paper.Claim("made up", "x", 1.0, "y", True)
-    with pytest.raises(
-        ValueError, match="no strict reading known for the claim 'made up'"
-    ):
-        stats.strict(bogus)
-
-
-def test_strict_takes_a_claims_own_verdict():
-    from types import SimpleNamespace
-
-    own = SimpleNamespace(
-        name="made up",
-        measured=1.0,
-        strict=False,
-        strict_criterion="exactly as printed",
-    )
-    assert stats.strict(own) == (False, "exactly as printed")
-
-
 def test_claim_verdicts_over_seeds():
     rows0, claims0 = claims_of(96.40, 95.80, 10.5, -0.02)
     rows1, _ = claims_of(96.30, 96.20, 4.0, -0.09)

@@ -46,7 +46,7 @@ import numbers
 import numpy as np
 from scipy import stats
 
-from . import devices, evaluate, model, quantize
+from . import checks, devices, evaluate, model, quantize
 
 __all__ = [
     "EFFECTS",
@@ -159,15 +159,22 @@ def _check_trials(trials) -> int:
     return int(trials)
 
 
+def _real(name: str, value) -> float:
+    """A real number (TypeError naming ``name`` for a string or other non-number)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    return float(value)
+
+
 def _check_effects(sigma, nl_spread, read_sigma, stuck_min, stuck_max) -> dict[str, float]:
     out = {}
     for name, value in (("sigma", sigma), ("nl_spread", nl_spread), ("read_sigma", read_sigma)):
-        value = float(value)
+        value = _real(name, value)
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0 (0 turns the effect off), got {value!r}")
         out[name] = value
     for name, value in (("stuck_min", stuck_min), ("stuck_max", stuck_max)):
-        value = float(value)
+        value = _real(name, value)
         if not 0 <= value <= 1:  # also rejects NaN
             raise ValueError(f"{name} is a fraction of devices and must lie in [0, 1], got {value!r}")
         out[name] = value
@@ -180,9 +187,7 @@ def _check_effects(sigma, nl_spread, read_sigma, stuck_min, stuck_max) -> dict[s
 
 
 def _check_mapping(mapping: str) -> str:
-    if mapping not in quantize.OPTIONS["mapping"]:
-        raise ValueError(f"unknown mapping {mapping!r}: use one of {', '.join(quantize.OPTIONS['mapping'])}")
-    return mapping
+    return checks.choice("mapping", mapping, quantize.OPTIONS["mapping"])
 
 
 # -- Monte Carlo --------------------------------------------------------------------------
@@ -230,7 +235,7 @@ def perturb(quantized: dict, device, trials: int, rng: np.random.Generator,
             q, s = pair
         except (TypeError, ValueError):
             raise ValueError(f"quantized[{name!r}] must be a pair (q, s) as quantize.layers returns") from None
-        q = quantize._check_finite(q, f"quantized[{name!r}]")
+        q = checks.finite_array(f"quantized[{name!r}]", q)
         if q.size and np.max(np.abs(q)) > 1 + _TOL:
             raise ValueError(
                 f"quantized[{name!r}] leaves [-1, 1] (largest magnitude {np.max(np.abs(q)):.4g}): "
@@ -285,7 +290,8 @@ def monte_carlo(weights: dict, method: str, levels: int, device="PCMO", trials: 
     :func:`synquant.evaluate.accuracies` (default test set: the 10,000 MNIST test images).
     ``effects_and_options`` are :func:`perturb`'s effects (:data:`EFFECTS`; by default only
     the device's own write noise) and the readings of :data:`synquant.quantize.OPTIONS`.
-    ``seed`` seeds ``np.random.default_rng``: the same seed gives identical numbers.
+    ``seed`` (a non-negative integer) seeds ``np.random.default_rng``: the same seed gives
+    identical numbers. Every argument is checked before the first trial.
     """
     unknown = set(effects_and_options) - set(EFFECTS) - set(quantize.OPTIONS)
     if unknown:
@@ -296,9 +302,13 @@ def monte_carlo(weights: dict, method: str, levels: int, device="PCMO", trials: 
     effects = {k: v for k, v in effects_and_options.items() if k in EFFECTS}
     options = {k: v for k, v in effects_and_options.items() if k in quantize.OPTIONS}
     trials = _check_trials(trials)
+    seed = checks.seed(seed)
     device = devices.get(device)
     weights = model.check_weights(weights)
-    opt = {**quantize.DEFAULTS, **options}
+    opt = quantize._options(options)
+    _check_effects(device.sigma if effects.get("sigma") is None else effects["sigma"],
+                   *(effects.get(k, 0.0) for k in EFFECTS[1:]))
+    x, y = evaluate._test_set(x, y)
     layers = quantize.layers(weights, method, levels, device, **options)
     noisy = perturb(layers, device, trials, np.random.default_rng(seed), mapping=opt["mapping"],
                     branch=opt["branch"], **effects)

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .quantize import _check_finite, _check_levels, _check_reference, snap
+from . import checks
+from .nearest import check_reference as _check_reference
+from .nearest import snap
 
 __all__ = ["levels", "mse", "quantize"]
 
@@ -43,7 +45,7 @@ UNIT_SLACK = 1e-6
 
 def _check_magnitudes(magnitudes) -> np.ndarray:
     """Flattened float64 magnitudes after checking that they are finite and in [0, 1]."""
-    m = _check_finite(magnitudes, "magnitudes")
+    m = checks.finite_array("magnitudes", magnitudes)
     m = np.asarray(m, dtype=np.float64).ravel()
     if m.size == 0:
         raise ValueError("magnitudes are empty: pass the |w| of at least one normalized weight")
@@ -124,7 +126,7 @@ def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.n
     largest, and so on (``np.argmin`` takes the first of equal values); the result is
     deterministic.
     """
-    count = _check_levels(levels, least=1)
+    count = checks.levels(levels, least=1)
     ref = np.unique(_check_reference(reference))
     m = _check_magnitudes(magnitudes)
     if count >= ref.size:
@@ -157,8 +159,8 @@ def quantize(w, levels: int, reference, keep_first: bool = False) -> np.ndarray:
     and floating dtype of ``w`` are kept (float32 weights give float32-rounded levels).
     An empty ``w`` comes back empty.
     """
-    count = _check_levels(levels, least=1)
-    w = _check_finite(w)
+    count = checks.levels(levels, least=1)
+    w = checks.finite_array("weights", w)
     if w.size == 0:
         return snap(w, _check_reference(reference))
     return snap(w, _optimal_levels(reference, count, np.abs(w), keep_first))

@@ -23,11 +23,10 @@ what happens to biases); their defaults are in :data:`DEFAULTS`.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from . import devices
+from . import checks, devices, model, optimal
+from .nearest import snap
 
 __all__ = [
     "normalize",
@@ -43,9 +42,13 @@ __all__ = [
     "METHODS",
     "OPTIONS",
     "DEFAULTS",
+    "MAX_LEVELS",
 ]
 
 METHODS = ("proposed", "sampling", "uniform", "optimal")
+
+#: Largest number of levels (see :data:`synquant.checks.MAX_LEVELS` for why).
+MAX_LEVELS = checks.MAX_LEVELS
 
 #: The readings the paper leaves open, each with its choices; the first is the default.
 OPTIONS: dict[str, tuple[str, ...]] = {
@@ -67,21 +70,11 @@ DEFAULTS: dict[str, str] = {name: choices[0] for name, choices in OPTIONS.items(
 
 
 def _check_levels(levels, least: int = 2) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, numbers.Integral):
-        raise TypeError(f"levels must be an integer, got {levels!r} ({type(levels).__name__})")
-    if levels < least:
-        raise ValueError(f"levels must be at least {least}, got {levels}")
-    return int(levels)
+    return checks.levels(levels, least)
 
 
 def _check_finite(w, what: str = "weights") -> np.ndarray:
-    w = np.asarray(w)
-    if not np.issubdtype(w.dtype, np.floating) and not np.issubdtype(w.dtype, np.integer):
-        raise TypeError(f"{what} must be numeric, got dtype {w.dtype}")
-    if not np.all(np.isfinite(w)):
-        bad = int(np.size(w) - np.count_nonzero(np.isfinite(w)))
-        raise ValueError(f"{what} contain {bad} NaN or infinite values: retrain or reload them")
-    return w
+    return checks.finite_array(what, w)
 
 
 def _check_unit(w) -> np.ndarray:
@@ -94,30 +87,20 @@ def _check_unit(w) -> np.ndarray:
     return w
 
 
-def _check_reference(reference) -> np.ndarray:
-    ref = np.asarray(reference, dtype=np.float64)
-    if ref.ndim != 1 or ref.size == 0:
-        raise ValueError(f"reference levels must be a non-empty 1-D array, got shape {ref.shape}")
-    if not np.all(np.isfinite(ref)):
-        raise ValueError("reference levels contain NaN or infinite values")
-    if np.any(np.diff(ref) < 0):
-        raise ValueError("reference levels must be sorted in ascending order: pass np.sort(reference)")
-    return ref
-
-
 def normalize(w, scale: float | None = None) -> tuple[np.ndarray, float]:
     """Divide weights by their largest magnitude (or by ``scale``), into [-1, 1].
 
     Returns ``(w / s, s)`` with the array's shape and dtype kept; ``s`` is a positive float.
     """
     w = _check_finite(w)
-    s = float(np.max(np.abs(w))) if scale is None else float(scale)
-    if not np.isfinite(s) or s <= 0:
-        raise ValueError(
-            "cannot normalize all-zero weights (their maximum is 0): check that training ran"
-            if scale is None
-            else f"scale must be a positive finite number, got {scale!r}"
-        )
+    if scale is None:
+        if w.size == 0:
+            raise ValueError("weights are empty: pass at least one weight to normalize")
+        s = float(np.max(np.abs(w)))
+        if s == 0:
+            raise ValueError("cannot normalize all-zero weights (their maximum is 0): check that training ran")
+    else:
+        s = checks.number("scale", scale, positive=True, hint="pass the largest magnitude, or None")
     return (w / np.asarray(s, dtype=w.dtype) if np.issubdtype(w.dtype, np.floating) else w / s), s
 
 
@@ -132,26 +115,6 @@ def uniform(w, levels: int) -> np.ndarray:
     steps = levels - 1
     magnitude = np.minimum(np.floor(np.abs(w) * steps + 0.5), steps) / steps
     return (np.sign(w) * magnitude).astype(w.dtype if np.issubdtype(w.dtype, np.floating) else np.float64)
-
-
-def snap(w, reference) -> np.ndarray:
-    """Move each magnitude to the nearest reference level; signs are kept.
-
-    ``reference``: 1-D, ascending, non-negative levels. Ties go to the larger level. A zero
-    counts as positive, so it too lands on a reference level (itself, when 0 is one).
-    """
-    ref = _check_reference(reference)
-    w = _check_finite(w)
-    magnitude = np.abs(w)
-    upper = np.clip(np.searchsorted(ref, magnitude, side="left"), 1, max(ref.size - 1, 1))
-    lower = upper - 1
-    if ref.size == 1:
-        nearest = np.full_like(magnitude, ref[0], dtype=np.float64)
-    else:
-        go_up = (ref[upper] - magnitude) <= (magnitude - ref[lower])
-        nearest = np.where(go_up, ref[upper], ref[lower])
-    out = np.where(w < 0, -1.0, 1.0) * nearest
-    return out.astype(w.dtype) if np.issubdtype(w.dtype, np.floating) else out
 
 
 def proposed(w, levels: int, reference) -> np.ndarray:
@@ -189,27 +152,27 @@ def device_levels(levels: int, mapping: str = "differential", counting: str = "m
 
 
 def _check_option(name: str, value: str) -> str:
-    if name not in OPTIONS:
-        raise ValueError(f"unknown option {name!r}: use one of {', '.join(OPTIONS)}")
-    if value not in OPTIONS[name]:
-        raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(OPTIONS[name])}")
-    return value
+    """``value`` when it is a choice of the option ``name`` (a key of :data:`OPTIONS`)."""
+    return checks.choice(name, value, OPTIONS[name])
 
 
-def _method(u, method: str, k: int, device, branch: str) -> np.ndarray:
-    """Quantize ``u`` in [-1, 1] (or [0, 1]) to ``k`` device levels by ``method``."""
+def _check_method(method: str) -> str:
+    if isinstance(method, str) and method not in METHODS and "," in method:
+        raise ValueError(f"method {method!r} is one method: pass one of {', '.join(METHODS)}")
+    return checks.choice("method", method, METHODS)
+
+
+def _method(u, method: str, k: int, device: devices.Device, branch: str) -> np.ndarray:
+    """Quantize ``u`` in [-1, 1] (or [0, 1]) to ``k`` levels of ``device`` by a checked ``method``."""
     if method == "proposed":
         return proposed(u, k, device.reference_levels(branch))
     if method == "sampling":
         return sampling(u, k, device, branch)
     if method == "uniform":
         return uniform(u, k)
-    if method == "optimal":  # beyond the paper: see synquant.optimal
-        from . import optimal
-
-        # zero (Gmin) stays a level, as in the other methods' L
-        return optimal.quantize(u, k, device.reference_levels(branch), keep_first=True)
-    raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    # "optimal", beyond the paper (synquant.optimal): zero (Gmin) stays a level, as in
+    # the other methods' L
+    return optimal.quantize(u, k, device.reference_levels(branch), keep_first=True)
 
 
 def _options(options: dict) -> dict[str, str]:
@@ -228,16 +191,14 @@ def layers(weights: dict, method: str, levels: int, device="PCMO", **options) ->
     ``q`` lies in [-1, 1] with the layer's shape (one more row, the bias, with
     ``bias="crossbar"``); ``q * s`` is the layer in the original units. Under the
     differential mapping ``|q|`` is the programmed device's normalized conductance; under
-    the reference mapping the device holds ``(q + 1) / 2``.
+    the reference mapping the device holds ``(q + 1) / 2``. ``weights`` must be a
+    784-H-10 network (:func:`synquant.model.check_weights`).
     """
     opt = _options(options)
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    _check_method(method)
     device = devices.get(device)
     k = device_levels(levels, opt["mapping"], opt["counting"])
-    missing = {"W1", "W2"} - set(weights)
-    if missing:
-        raise ValueError(f"weights lack {', '.join(sorted(missing))}: a weight set has W1, b1, W2, b2")
+    model.check_weights(weights)
 
     arrays = {}
     for name in ("W1", "W2"):

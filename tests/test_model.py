@@ -52,7 +52,7 @@ def test_recipe_fields_and_tags():
 
 def test_committed_weights_match_their_sidecar(trained, mnist):
     weights, meta = trained
-    assert meta["recipe"] == model.dataclasses.asdict(model.get_recipe("paper"))
+    assert model.recipe_of(meta) == model.get_recipe("paper")
     assert meta["seed"] == 0 and meta["epochs"] == 200
     assert evaluate.accuracy(weights) == pytest.approx(meta["test_accuracy"], abs=2e-4)
     from synquant import data
@@ -67,10 +67,20 @@ def test_save_load_round_trip(tmp_path, random_weights):
         np.testing.assert_array_equal(weights[key], random_weights[key])
 
 
-def test_missing_biases_load_as_zeros(tmp_path, random_weights):
+def test_missing_biases_are_an_error_unless_the_recipe_has_none(tmp_path, random_weights):
     np.savez(tmp_path / "nobias.npz", W1=random_weights["W1"], W2=random_weights["W2"])
-    weights, meta = model.load_weights(tmp_path / "nobias.npz")
+    with pytest.raises(model.WeightsError, match="nobias.npz: missing b1, b2"):
+        model.load_weights(tmp_path / "nobias.npz")
+    with pytest.raises(model.WeightsError, match="nobias.npz: missing b1, b2"):
+        model.load_weights(tmp_path / "nobias.npz", recipe="paper")
+    weights, meta = model.load_weights(tmp_path / "nobias.npz", recipe="no-bias")
     assert meta is None and not weights["b1"].any() and weights["b2"].shape == (10,)
+    # a file whose own metadata says the network has no biases
+    meta = {"recipe": model.dataclasses.asdict(model.get_recipe("no-bias")), "seed": 0}
+    no_bias = {"W1": random_weights["W1"], "W2": random_weights["W2"]}
+    path = model.save_weights(tmp_path / "own.npz", no_bias, meta)
+    weights, back = model.load_weights(path)
+    assert back == meta and not weights["b2"].any()
 
 
 def test_never_overwrites_unless_forced(tmp_path, random_weights):
@@ -96,7 +106,7 @@ def test_failed_write_leaves_no_file(tmp_path, random_weights, monkeypatch):
 
 @pytest.mark.parametrize("change, match", [
     (lambda w: w.update(W1=w["W1"][:100]), r"W1 has shape \(100, 128\), expected \(784, 128\)"),
-    (lambda w: w["W2"].__setitem__((0, 0), np.nan), "W2 contains NaN"),
+    (lambda w: w["W2"].__setitem__((0, 0), np.nan), "W2 contain 1 NaN"),
     (lambda w: w.pop("W2"), "missing W2"),
 ])
 def test_bad_weights(tmp_path, random_weights, change, match):

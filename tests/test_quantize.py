@@ -182,5 +182,5 @@ def test_unknown_method_and_options(random_weights):
         quantize.network(random_weights, "proposed", 10, mapping="single")
     with pytest.raises(ValueError, match="levels must be at least 3"):
         quantize.network(random_weights, "proposed", 2, counting="signed")
-    with pytest.raises(ValueError, match="weights lack W2"):
+    with pytest.raises(ValueError, match="missing W2"):
         quantize.network({"W1": random_weights["W1"]}, "proposed", 10)

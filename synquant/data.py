@@ -64,6 +64,12 @@ def mnist_path() -> Path | None:
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    if not zipfile.is_zipfile(path):
+        with path.open("rb") as f:
+            head = f.read(6)
+        what = "it is a .npy array file" if head == b"\x93NUMPY" else "not a zip archive, or a truncated one"
+        raise MNISTError(f"{path} is not a readable .npz file ({what}); MNIST is a Keras-layout mnist.npz "
+                         f"with x_train, y_train, x_test, y_test: {HOW_TO_PROVIDE}")
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = set(CHECKSUMS) - set(f.files)

@@ -78,3 +78,10 @@ def test_no_file_and_no_network(monkeypatch, tmp_path):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     with pytest.raises(data.MNISTError, match="could not be downloaded .*network is unreachable.*set SYNQUANT_MNIST"):
         data.load_mnist()
+
+
+def test_npy_file_named_as_mnist(monkeypatch, tmp_path, raw):
+    np.save(tmp_path / "x.npy", raw["x_test"])
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "x.npy"))
+    with pytest.raises(data.MNISTError, match=r"x.npy is not a readable .npz file \(it is a .npy array file\)"):
+        data.load_mnist()

@@ -239,7 +239,12 @@ def test_monte_carlo_is_seeded(weights, xy):
     x, y = xy
     runs = [nonideal.monte_carlo(weights, "proposed", 5, trials=6, seed=s, x=x, y=y, **EFFECTS)
             for s in (1, 1, 2)]
-    assert runs[0].shape == (6,) and np.all((runs[0] >= 0) & (runs[0] <= 1))
+    # each trial is the accuracy of perturb's trial of the same seed, evaluated one by one
+    q = quantize.layers(weights, "proposed", 5, PCMO)
+    noisy = nonideal.perturb(q, PCMO, 6, np.random.default_rng(1), **EFFECTS)
+    full = quantize.unnormalize(weights, noisy)
+    alone = [evaluate.accuracy({**full, "W1": full["W1"][t], "W2": full["W2"][t]}, x, y) for t in range(6)]
+    np.testing.assert_allclose(runs[0], alone, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2])
 

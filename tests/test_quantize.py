@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -14,8 +14,7 @@ PCMO = devices.get("PCMO")
 
 @given(finite)
 def test_normalize_into_unit_range(w):
-    if not np.any(w):
-        return
+    assume(np.any(w))
     w_n, s = quantize.normalize(w)
     assert s == np.max(np.abs(w)) and np.max(np.abs(w_n)) == pytest.approx(1)
     assert np.all(np.abs(w_n) <= 1)
@@ -184,3 +183,22 @@ def test_unknown_method_and_options(random_weights):
         quantize.network(random_weights, "proposed", 2, counting="signed")
     with pytest.raises(ValueError, match="missing W2"):
         quantize.network({"W1": random_weights["W1"]}, "proposed", 10)
+
+
+def test_snap_refuses_signed_or_non_numeric_reference_levels():
+    with pytest.raises(ValueError, match=r"reference levels must be non-negative magnitudes \(smallest -0.5\)"):
+        quantize.snap(np.array([0.1, 0.6]), [-0.5, -0.2])
+    with pytest.raises(TypeError, match="reference levels must be numeric"):
+        quantize.snap(np.array([0.1, 0.6]), ["a", "b"])
+
+
+def test_levels_have_an_upper_bound():
+    assert quantize.MAX_LEVELS == 1000
+    quantize.uniform(np.array([0.3]), quantize.MAX_LEVELS)
+    with pytest.raises(ValueError, match="levels must be at most 1000"):
+        quantize.uniform(np.array([0.3]), quantize.MAX_LEVELS + 1)
+
+
+def test_network_refuses_a_weight_set_that_is_not_784_h_10(random_weights):
+    with pytest.raises(ValueError, match=r"W1 has shape \(3, 3\), expected \(784, 3\)"):
+        quantize.network({**random_weights, "W1": np.ones((3, 3))}, "proposed", 5)

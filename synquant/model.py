@@ -253,12 +253,11 @@ def train(recipe: Recipe | str = "paper", seed: int = 0, epochs: int | None = No
     ``recipe.replace(epochs=epochs)``, so the result carries that recipe's own tag and is
     never taken for the registered recipe's network.
     """
-    import keras
-
     recipe = get_recipe(recipe)
     seed = checks.seed(seed)
     if epochs is not None:
         recipe = recipe.replace(epochs=epochs)
+    import keras  # after the checks: importing Keras takes seconds
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
 
     keras.utils.set_random_seed(seed)
@@ -492,8 +491,8 @@ def load_weights(path: Path | str, recipe: Recipe | str | None = None) -> tuple[
         if recorded != asked:
             raise WeightsError(
                 f"{path} holds the network of recipe {recorded.tag!r}, not the {asked.tag!r} asked for: "
-                f"{', '.join(recorded.differences(asked))}; pass its own recipe, or train "
-                f"`python -m synquant train --recipe ... --force`"
+                f"{', '.join(recorded.differences(asked))}; pass the recipe it was trained with, or "
+                f"retrain it (`python -m synquant train --recipe {asked.name} --force`)"
             )
     weights = check_weights(arrays, str(path), recorded or (None if recipe is None else get_recipe(recipe)))
     return weights, meta

@@ -1,4 +1,5 @@
-"""Safe output files: checked before the work, written atomically, never overwritten unless asked."""
+"""Safe output files: checked before the work, written atomically, never overwritten
+unless asked."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ __all__ = ["atomic_write", "check_new", "check_writable"]
 
 
 def check_new(*paths: Path, force: bool = False) -> None:
-    """Raise FileExistsError, saying how to overwrite, if any path exists and not ``force``."""
+    """Raise FileExistsError, saying how to overwrite, if any path exists and not
+    ``force``."""
     for path in paths:
         if not force and Path(path).exists():
-            raise FileExistsError(f"{path} already exists; delete it or pass force=True (--force) to overwrite")
+            raise FileExistsError(
+                f"{path} already exists; delete it or pass force=True (--force) to "
+                "overwrite"
+            )
 
 
 def check_writable(*paths: Path | str, force: bool = False) -> None:
@@ -40,18 +45,23 @@ def check_writable(*paths: Path | str, force: bool = False) -> None:
         while not folder.exists() and folder != folder.parent:
             folder = folder.parent
         if not folder.is_dir():
-            raise NotADirectoryError(f"cannot write {path}: {folder} is a file, not a folder")
+            raise NotADirectoryError(
+                f"cannot write {path}: {folder} is a file, not a folder"
+            )
         try:
             with tempfile.TemporaryFile(dir=folder):
                 pass
         except OSError as err:
             reason = err.strerror or type(err).__name__
-            raise type(err)(f"cannot write {path}: {folder} does not take new files ({reason}); "
-                            "choose another folder") from None
+            raise type(err)(
+                f"cannot write {path}: {folder} does not take new files ({reason}); "
+                "choose another folder"
+            ) from None
 
 
 def atomic_write(path: Path | str, write) -> Path:
-    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it into place.
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it
+    into place.
 
     A reader sees the old file or the whole new one, never a half-written file; on any
     error the temporary file is removed and ``path`` is left as it was, and the error
@@ -60,7 +70,9 @@ def atomic_write(path: Path | str, write) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
     except OSError as err:
         raise type(err)(f"cannot write {path}: {err.strerror or err}") from None
     try:

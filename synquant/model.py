@@ -1,4 +1,5 @@
-"""The paper's 784-128-10 ReLU network: its training recipe, training, and its weight files.
+"""The paper's 784-128-10 ReLU network: its training recipe, training, and its weight
+files.
 
 The paper states the layer sizes, ReLU, a learning rate of 0.5 and 200 epochs. Every
 other choice is a field of :class:`Recipe` with a documented default; the defaults were
@@ -12,12 +13,14 @@ same file, the metadata as a JSON string (key :data:`META_KEY`: recipe, seed, ep
 test accuracy, package versions, MNIST checksum). One file is one unit: it is written by
 one atomic rename, so the weights and their metadata can never disagree. A ``.json``
 copy of the metadata is written beside it for people to read; it is read back only for
-old files that carry no metadata of their own. Files are never overwritten unless forced.
+old files that carry no metadata of their own. Files are never overwritten unless
+forced.
 
 Where cached weights are found (:func:`weights_dirs`), first found wins:
 
 1. ``data/weights`` of the source checkout, when the package runs from one;
-2. the user's cache, ``$SYNQUANT_HOME/weights``, by default ``~/.cache/synquant/weights``:
+2. the user's cache, ``$SYNQUANT_HOME/weights``, by default
+   ``~/.cache/synquant/weights``:
    newly trained weights go there when the package does not run from a checkout;
 3. the weights of the default recipe packaged with a (non-editable) install.
 """
@@ -70,7 +73,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS_DIR = _ROOT / "data" / "weights"
 #: The default recipe's weights inside an installed package (``pip install .``).
 PACKAGED_DIR = Path(__file__).resolve().parent / "_data" / "weights"
-#: Environment variable naming the user's synquant folder (cached weights in ``weights/``).
+# : Environment variable naming the user's synquant folder (cached weights in
+# ``weights/``).
 HOME_VAR = "SYNQUANT_HOME"
 #: Key of the metadata (a JSON string) inside a weights file.
 META_KEY = "meta_json"
@@ -79,9 +83,19 @@ MAX_HIDDEN = 100_000
 #: Keras initializers a recipe may name (checked without building a network; a test
 #: checks that Keras knows each of them).
 INITIALIZERS = (
-    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-    "lecun_normal", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
-    "variance_scaling", "zeros", "ones",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
+    "ones",
 )
 
 
@@ -96,12 +110,14 @@ SHAPES = shapes(128)
 
 
 class WeightsError(ValueError):
-    """A weights file is missing, unreadable, not a 784-H-10 network, or not the recipe asked for."""
+    """A weights file is missing, unreadable, not a 784-H-10 network, or not the recipe
+    asked for."""
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How the network is trained. The paper fixes ``learning_rate``, ``epochs`` and ``hidden``.
+    """How the network is trained. The paper fixes ``learning_rate``, ``epochs`` and
+    ``hidden``.
 
     Attributes:
         name: names the weight files; a recipe that differs from the registered one of
@@ -111,7 +127,8 @@ class Recipe:
         batch_size: images per SGD step (not stated; 20,000 lands the paper's software
             accuracy, see the reproduction notes).
         loss: "crossentropy" (softmax output) or "mse" (linear output, one-hot targets).
-        initializer: Keras initializer of both weight matrices (one of :data:`INITIALIZERS`).
+        initializer: Keras initializer of both weight matrices (one of
+        :data:`INITIALIZERS`).
         use_bias: whether the two layers have biases (initialized to zero).
         momentum: SGD momentum in [0, 1) (not stated; 0 is plain SGD).
         hidden: width of the hidden layer (paper: 128).
@@ -128,26 +145,49 @@ class Recipe:
     hidden: int = 128
 
     def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name or not all(
-                c.isalnum() or c in "-_." for c in self.name):
-            raise ValueError(f"recipe name {self.name!r} must be letters, digits, '-', '_' or '.'")
-        checks.number("learning_rate", self.learning_rate, positive=True, hint="e.g. 0.5")
+        if (
+            not isinstance(self.name, str)
+            or not self.name
+            or not all(c.isalnum() or c in "-_." for c in self.name)
+        ):
+            raise ValueError(
+                f"recipe name {self.name!r} must be letters, digits, '-', '_' or '.'"
+            )
+        checks.number(
+            "learning_rate", self.learning_rate, positive=True, hint="e.g. 0.5"
+        )
         for field in ("epochs", "batch_size"):
             value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < 1
+            ):
                 raise ValueError(f"{field} must be a positive integer, got {value!r}")
         checks.choice("loss", self.loss, ("crossentropy", "mse"))
         checks.choice("initializer", self.initializer, INITIALIZERS)
         if not isinstance(self.use_bias, bool):
             raise TypeError(f"use_bias must be True or False, got {self.use_bias!r}")
-        momentum = checks.number("momentum", self.momentum, least=0.0, hint="use 0 (plain SGD) up to below 1")
+        momentum = checks.number(
+            "momentum", self.momentum, least=0.0, hint="use 0 (plain SGD) up to below 1"
+        )
         if momentum >= 1:
-            raise ValueError(f"momentum must be below 1, got {momentum!r}: use 0 (plain SGD) up to below 1")
-        checks.integer("hidden", self.hidden, least=1, most=MAX_HIDDEN, hint="the paper's width is 128")
+            raise ValueError(
+                f"momentum must be below 1, got {momentum!r}: use 0 (plain SGD) up to "
+                "below 1"
+            )
+        checks.integer(
+            "hidden",
+            self.hidden,
+            least=1,
+            most=MAX_HIDDEN,
+            hint="the paper's width is 128",
+        )
 
     @property
     def tag(self) -> str:
-        """File-name stem: the name, plus a hash of the fields when they differ from the registered recipe."""
+        """File-name stem: the name, plus a hash of the fields when they differ from the
+        registered recipe."""
         if RECIPES.get(self.name) == self:
             return self.name
         fields = json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -165,15 +205,22 @@ class Recipe:
 
     def differences(self, other: Recipe) -> list[str]:
         """The fields that differ from ``other``, as ``"epochs 1 (not 200)"``."""
-        return [f"{f.name} {getattr(self, f.name)!r} (not {getattr(other, f.name)!r})"
-                for f in dataclasses.fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+        return [
+            f"{f.name} {getattr(self, f.name)!r} (not {getattr(other, f.name)!r})"
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(other, f.name)
+        ]
 
 
 #: Registered recipes by name. "paper" is the default of the book; the others are the
-#: variants that the reproduction notes compare with it, one unstated choice changed each.
+# : variants that the reproduction notes compare with it, one unstated choice changed
+# each.
 RECIPES: dict[str, Recipe] = {
     "paper": Recipe(),
-    **{f"batch-{b}": Recipe(name=f"batch-{b}", batch_size=b) for b in (100, 1000, 5000, 10000, 15000, 30000, 60000)},
+    **{
+        f"batch-{b}": Recipe(name=f"batch-{b}", batch_size=b)
+        for b in (100, 1000, 5000, 10000, 15000, 30000, 60000)
+    },
     "mse": Recipe(name="mse", loss="mse"),
     "no-bias": Recipe(name="no-bias", use_bias=False),
     "he-init": Recipe(name="he-init", initializer="he_normal"),
@@ -190,20 +237,26 @@ def get_recipe(recipe: str | Recipe = "paper") -> Recipe:
 
 
 def recipe_of(meta: dict | None, source: str = "metadata") -> Recipe | None:
-    """The :class:`Recipe` recorded in a weights file's metadata (None when it records none)."""
+    """The :class:`Recipe` recorded in a weights file's metadata (None when it records
+    none)."""
     if not meta or "recipe" not in meta:
         return None
     fields = meta["recipe"]
     if not isinstance(fields, dict):
-        raise WeightsError(f"{source}: 'recipe' must be a JSON object of recipe fields, got {fields!r}")
+        raise WeightsError(
+            f"{source}: 'recipe' must be a JSON object of recipe fields, got {fields!r}"
+        )
     try:
         return Recipe(**fields)
     except (TypeError, ValueError) as err:
-        raise WeightsError(f"{source}: its recipe is not a valid Recipe ({err}); retrain the network") from None
+        raise WeightsError(
+            f"{source}: its recipe is not a valid Recipe ({err}); retrain the network"
+        ) from None
 
 
 def build(recipe: Recipe | str = "paper"):
-    """The 784-H-10 ReLU network (H = ``recipe.hidden``) as an uncompiled ``keras.Sequential``."""
+    """The 784-H-10 ReLU network (H = ``recipe.hidden``) as an uncompiled
+    ``keras.Sequential``."""
     import keras
 
     recipe = get_recipe(recipe)
@@ -211,10 +264,20 @@ def build(recipe: Recipe | str = "paper"):
     return keras.Sequential(
         [
             keras.Input((784,)),
-            keras.layers.Dense(recipe.hidden, activation="relu", use_bias=recipe.use_bias,
-                               kernel_initializer=recipe.initializer, name="hidden"),
-            keras.layers.Dense(10, activation=output, use_bias=recipe.use_bias,
-                               kernel_initializer=recipe.initializer, name="output"),
+            keras.layers.Dense(
+                recipe.hidden,
+                activation="relu",
+                use_bias=recipe.use_bias,
+                kernel_initializer=recipe.initializer,
+                name="hidden",
+            ),
+            keras.layers.Dense(
+                10,
+                activation=output,
+                use_bias=recipe.use_bias,
+                kernel_initializer=recipe.initializer,
+                name="output",
+            ),
         ],
         name=f"mlp_784_{recipe.hidden}_10",
     )
@@ -244,13 +307,17 @@ def _progress(epochs: int):
     return [EpochBar()] if sys.stdout.isatty() else []
 
 
-def train(recipe: Recipe | str = "paper", seed: int = 0, epochs: int | None = None) -> tuple[dict, dict]:
+def train(
+    recipe: Recipe | str = "paper", seed: int = 0, epochs: int | None = None
+) -> tuple[dict, dict]:
     """Train the network on MNIST; deterministic for a seed on a given machine.
 
-    Returns ``(weights, meta)``: the arrays of :func:`shapes` (float32) and a dict with the
+    Returns ``(weights, meta)``: the arrays of :func:`shapes` (float32) and a dict with
+    the
     recipe, its tag, seed, epochs, test accuracy (fraction), package versions and data
     checksum. ``epochs`` overrides the recipe's count (for quick runs and tests): it is
-    ``recipe.replace(epochs=epochs)``, so the result carries that recipe's own tag and is
+    ``recipe.replace(epochs=epochs)``, so the result carries that recipe's own tag and
+    is
     never taken for the registered recipe's network.
     """
     recipe = get_recipe(recipe)
@@ -258,6 +325,7 @@ def train(recipe: Recipe | str = "paper", seed: int = 0, epochs: int | None = No
     if epochs is not None:
         recipe = recipe.replace(epochs=epochs)
     import keras  # after the checks: importing Keras takes seconds
+
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
 
     keras.utils.set_random_seed(seed)
@@ -266,12 +334,24 @@ def train(recipe: Recipe | str = "paper", seed: int = 0, epochs: int | None = No
         loss, targets = "sparse_categorical_crossentropy", y_train
     else:
         loss, targets = "mean_squared_error", np.eye(10, dtype=np.float32)[y_train]
-    net.compile(optimizer=keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum), loss=loss)
-    net.fit(x_train, targets, batch_size=recipe.batch_size, epochs=recipe.epochs, shuffle=True, verbose=0,
-            callbacks=_progress(recipe.epochs))
+    net.compile(
+        optimizer=keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum),
+        loss=loss,
+    )
+    net.fit(
+        x_train,
+        targets,
+        batch_size=recipe.batch_size,
+        epochs=recipe.epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=_progress(recipe.epochs),
+    )
 
     weights = _weights_of(net)
-    predicted = np.argmax(net.predict(x_test, batch_size=len(x_test), verbose=0), axis=1)
+    predicted = np.argmax(
+        net.predict(x_test, batch_size=len(x_test), verbose=0), axis=1
+    )
     meta = {
         "recipe": dataclasses.asdict(recipe),
         "tag": recipe.tag,
@@ -288,23 +368,32 @@ def _versions() -> dict[str, str]:
     import jax
     import keras
 
-    return {"python": platform.python_version(), "numpy": np.__version__, "keras": keras.__version__,
-            "jax": jax.__version__, "backend": keras.backend.backend(), "machine": platform.machine()}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "keras": keras.__version__,
+        "jax": jax.__version__,
+        "backend": keras.backend.backend(),
+        "machine": platform.machine(),
+    }
 
 
 def _checkout() -> bool:
-    """Whether the package runs from a source checkout (``data/`` beside ``pyproject.toml``)."""
+    """Whether the package runs from a source checkout (``data/`` beside
+    ``pyproject.toml``)."""
     return (_ROOT / "pyproject.toml").is_file() and (_ROOT / "data").is_dir()
 
 
 def cache_dir() -> Path:
-    """The user's folder of trained weights: ``$SYNQUANT_HOME/weights`` or ``~/.cache/synquant/weights``."""
+    """The user's folder of trained weights: ``$SYNQUANT_HOME/weights`` or
+    ``~/.cache/synquant/weights``."""
     home = os.environ.get(HOME_VAR) or "~/.cache/synquant"
     return Path(home).expanduser() / "weights"
 
 
 def default_dir() -> Path:
-    """Where newly trained weights are saved: the checkout's ``data/weights``, else :func:`cache_dir`."""
+    """Where newly trained weights are saved: the checkout's ``data/weights``, else
+    :func:`cache_dir`."""
     return WEIGHTS_DIR if _checkout() else cache_dir()
 
 
@@ -317,7 +406,9 @@ def weights_dirs() -> list[Path]:
     return dirs
 
 
-def weights_path(recipe: Recipe | str = "paper", seed: int = 0, directory: Path | str | None = None) -> Path:
+def weights_path(
+    recipe: Recipe | str = "paper", seed: int = 0, directory: Path | str | None = None
+) -> Path:
     """``<directory>/<recipe tag>-seed<seed>.npz``.
 
     Without ``directory``: the first of :func:`weights_dirs` that holds the file, else
@@ -332,8 +423,11 @@ def weights_path(recipe: Recipe | str = "paper", seed: int = 0, directory: Path 
     return default_dir() / name
 
 
-def check_weights(weights: dict, source: str = "weights", recipe: Recipe | str | None = None) -> dict[str, np.ndarray]:
-    """The weight set ``{"W1", "b1", "W2", "b2"}`` as float32 arrays of a 784-H-10 network.
+def check_weights(
+    weights: dict, source: str = "weights", recipe: Recipe | str | None = None
+) -> dict[str, np.ndarray]:
+    """The weight set ``{"W1", "b1", "W2", "b2"}`` as float32 arrays of a 784-H-10
+    network.
 
     ``H`` is ``recipe.hidden`` when a recipe is given, else the width of ``W1``. Biases
     are required unless the recipe says ``use_bias=False`` (then a missing bias is
@@ -341,13 +435,17 @@ def check_weights(weights: dict, source: str = "weights", recipe: Recipe | str |
     a non-numeric or complex array, or NaN values.
     """
     if not isinstance(weights, Mapping):
-        raise TypeError(f"{source} must be a dict of arrays W1, b1, W2, b2, got {type(weights).__name__}")
+        raise TypeError(
+            f"{source} must be a dict of arrays W1, b1, W2, b2, got "
+            f"{type(weights).__name__}"
+        )
     recipe = None if recipe is None else get_recipe(recipe)
     need = {"W1", "W2"} | ({"b1", "b2"} if recipe is None or recipe.use_bias else set())
     missing = need - set(weights)
     if missing:
         raise WeightsError(
-            f"{source}: missing {', '.join(sorted(missing))}; a weight set needs W1, b1, W2, b2 "
+            f"{source}: missing {', '.join(sorted(missing))}; a weight set needs W1, "
+            "b1, W2, b2 "
             "(zeros for the biases of a network without them)"
         )
     try:
@@ -359,24 +457,36 @@ def check_weights(weights: dict, source: str = "weights", recipe: Recipe | str |
     elif w1.ndim == 2 and w1.shape[1] >= 1:
         hidden = w1.shape[1]
     else:
-        raise WeightsError(f"{source}: W1 has shape {w1.shape}, expected (784, H) for a 784-H-10 network")
+        raise WeightsError(
+            f"{source}: W1 has shape {w1.shape}, expected (784, H) for a 784-H-10 "
+            "network"
+        )
     out = {}
     for key, shape in shapes(hidden).items():
         try:
-            a = checks.finite_array(f"{source}: {key}", weights[key]) if key in weights else np.zeros(shape)
+            a = (
+                checks.finite_array(f"{source}: {key}", weights[key])
+                if key in weights
+                else np.zeros(shape)
+            )
         except (TypeError, ValueError) as err:
             raise WeightsError(str(err)) from None
         if a.shape != shape:
-            why = f"recipe {recipe.tag!r}" if recipe is not None else f"W1 has {hidden} columns"
+            why = (
+                f"recipe {recipe.tag!r}"
+                if recipe is not None
+                else f"W1 has {hidden} columns"
+            )
             raise WeightsError(
-                f"{source}: {key} has shape {a.shape}, expected {shape} (a 784-{hidden}-10 network: {why})"
+                f"{source}: {key} has shape {a.shape}, expected {shape} (a "
+                f"784-{hidden}-10 network: {why})"
             )
         out[key] = a.astype(np.float32)
     return out
 
 
 def _plain(value, where: str):
-    """``value`` with numpy scalars and arrays as Python values; TypeError if not JSON."""
+    """``value`` with numpy numbers as Python numbers; TypeError if not JSON."""
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
@@ -391,11 +501,14 @@ def _plain(value, where: str):
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, float) and not np.isfinite(value):
-        raise ValueError(f"metadata {where.rstrip('.')} is {value!r}: JSON has no NaN or infinity")
+        raise ValueError(
+            f"metadata {where.rstrip('.')} is {value!r}: JSON has no NaN or infinity"
+        )
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise TypeError(
-        f"metadata {where.rstrip('.')} is a {type(value).__name__}: metadata must be JSON "
+        f"metadata {where.rstrip('.')} is a {type(value).__name__}: metadata must be "
+        "JSON "
         "(numbers, strings, lists, dicts)"
     )
 
@@ -403,17 +516,22 @@ def _plain(value, where: str):
 def _meta_json(meta: dict) -> str:
     if not isinstance(meta, Mapping):
         raise TypeError(f"meta must be a dict (JSON object), got {type(meta).__name__}")
-    return json.dumps(_plain(meta, ""), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return (
+        json.dumps(_plain(meta, ""), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    )
 
 
-def save_weights(path: Path | str, weights: dict, meta: dict | None = None, force: bool = False) -> Path:
+def save_weights(
+    path: Path | str, weights: dict, meta: dict | None = None, force: bool = False
+) -> Path:
     """Save a weight set and its metadata as one ``.npz`` file, atomically.
 
     Everything is checked before anything is written: the path (ends in ``.npz``, can be
     written, neither it nor its ``.json`` exists unless ``force``), the arrays
     (:func:`check_weights`, following ``meta``'s recipe) and the metadata (JSON;
     numpy numbers become Python numbers). The metadata goes into the ``.npz``
-    (:data:`META_KEY`), which is renamed into place in one step; then a readable ``.json``
+    (:data:`META_KEY`), which is renamed into place in one step; then a readable
+    ``.json``
     copy is written beside it (with ``meta=None`` a stale one is removed).
     """
     path = checks.path("weights file", path)
@@ -438,27 +556,42 @@ def _not_npz(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(8)
     if head.startswith(b"\x93NUMPY"):
-        return ("it is a .npy array file, not a .npz weight set: save the weights with "
-                "np.savez(path, W1=..., b1=..., W2=..., b2=...) or synquant.model.save_weights")
+        return (
+            "it is a .npy array file, not a .npz weight set: save the weights with "
+            "np.savez(path, W1=..., b1=..., W2=..., b2=...) or "
+            "synquant.model.save_weights"
+        )
     if head.startswith(b"PK"):
         return "it may be truncated: retrain with `python -m synquant train --force`"
     if head and all(32 <= c < 127 or c in b"\r\n\t" for c in head):
-        return "it is a text file (a results CSV?), not a .npz weight set: pass a weights file (.npz)"
-    return "it is not a .npz weight set: pass a weights file saved by `python -m synquant train`"
+        return (
+            "it is a text file (a results CSV?), not a .npz weight set: "
+            "pass a weights file (.npz)"
+        )
+    return (
+        "it is not a .npz weight set: "
+        "pass a weights file saved by `python -m synquant train`"
+    )
 
 
 def _parse_meta(text: str, source: str) -> dict:
     try:
         meta = json.loads(text)
     except json.JSONDecodeError as err:
-        raise WeightsError(f"{source} is not valid JSON ({err}); delete it or retrain") from None
+        raise WeightsError(
+            f"{source} is not valid JSON ({err}); delete it or retrain"
+        ) from None
     if not isinstance(meta, dict):
-        raise WeightsError(f"{source} must hold a JSON object of metadata, got {type(meta).__name__}; "
-                           "delete it or retrain")
+        raise WeightsError(
+            f"{source} must hold a JSON object of metadata, got {type(meta).__name__}; "
+            "delete it or retrain"
+        )
     return meta
 
 
-def load_weights(path: Path | str, recipe: Recipe | str | None = None) -> tuple[dict[str, np.ndarray], dict | None]:
+def load_weights(
+    path: Path | str, recipe: Recipe | str | None = None
+) -> tuple[dict[str, np.ndarray], dict | None]:
     """Read a weights file: ``(weights, meta)``, meta None when it records none.
 
     The metadata is the one inside the file; a ``.json`` beside it is read only for old
@@ -468,7 +601,9 @@ def load_weights(path: Path | str, recipe: Recipe | str | None = None) -> tuple[
     """
     path = checks.path("weights file", path)
     if not path.is_file():
-        raise WeightsError(f"no weights file at {path}: train one with `python -m synquant train`")
+        raise WeightsError(
+            f"no weights file at {path}: train one with `python -m synquant train`"
+        )
     arrays = None
     if zipfile.is_zipfile(path):
         try:
@@ -490,22 +625,30 @@ def load_weights(path: Path | str, recipe: Recipe | str | None = None) -> tuple[
         asked = get_recipe(recipe)
         if recorded != asked:
             raise WeightsError(
-                f"{path} holds the network of recipe {recorded.tag!r}, not the {asked.tag!r} asked for: "
-                f"{', '.join(recorded.differences(asked))}; pass the recipe it was trained with, or "
+                f"{path} holds the network of recipe {recorded.tag!r}, not the "
+                f"{asked.tag!r} asked for: "
+                f"{', '.join(recorded.differences(asked))}; pass the recipe it was "
+                "trained with, or "
                 f"retrain it (`python -m synquant train --recipe {asked.name} --force`)"
             )
-    weights = check_weights(arrays, str(path), recorded or (None if recipe is None else get_recipe(recipe)))
+    weights = check_weights(
+        arrays, str(path), recorded or (None if recipe is None else get_recipe(recipe))
+    )
     return weights, meta
 
 
 def _check_seed_of(path: Path, meta: dict | None, seed: int) -> None:
     if meta and "seed" in meta and meta["seed"] != seed:
-        raise WeightsError(f"{path} holds the network of seed {meta['seed']!r}, not seed {seed} as its name "
-                           "says: delete it or retrain")
+        raise WeightsError(
+            f"{path} holds the network of seed {meta['seed']!r}, not seed {seed} as "
+            "its name "
+            "says: delete it or retrain"
+        )
 
 
-def resolve_weights(weights: Path | str | None = None, recipe: Recipe | str = "paper",
-                    seed: int = 0) -> tuple[dict[str, np.ndarray], dict | None]:
+def resolve_weights(
+    weights: Path | str | None = None, recipe: Recipe | str = "paper", seed: int = 0
+) -> tuple[dict[str, np.ndarray], dict | None]:
     """The network a chapter or command runs on: ``(weights, meta)``.
 
     ``weights``: a weights file of the user's (its metadata names recipe and seed, and
@@ -521,8 +664,10 @@ def resolve_weights(weights: Path | str | None = None, recipe: Recipe | str = "p
     if not path.is_file():
         looked = ", ".join(str(d) for d in weights_dirs())
         raise WeightsError(
-            f"no cached weights {path.name} for recipe {recipe.tag!r}, seed {seed} (looked in {looked}): "
-            f"train them with `python -m synquant train --recipe {recipe.name} --seed {seed}` "
+            f"no cached weights {path.name} for recipe {recipe.tag!r}, seed {seed} "
+            f"(looked in {looked}): "
+            f"train them with `python -m synquant train --recipe {recipe.name} --seed "
+            f"{seed}` "
             "or pass a weights file"
         )
     out = load_weights(path, recipe)
@@ -530,9 +675,14 @@ def resolve_weights(weights: Path | str | None = None, recipe: Recipe | str = "p
     return out
 
 
-def load_or_train(recipe: Recipe | str = "paper", seed: int = 0, directory: Path | str | None = None,
-                  save: bool = True) -> tuple[dict, dict | None]:
-    """Cached weights of a recipe and seed, training (and saving) them when there are none.
+def load_or_train(
+    recipe: Recipe | str = "paper",
+    seed: int = 0,
+    directory: Path | str | None = None,
+    save: bool = True,
+) -> tuple[dict, dict | None]:
+    """Cached weights of a recipe and seed, training (and saving) them when there are
+    none.
 
     A changed recipe has another :attr:`Recipe.tag`, so it never reads stale weights; a
     cached file whose metadata records another recipe or seed is refused. Without

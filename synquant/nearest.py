@@ -1,4 +1,5 @@
-"""Snapping to the nearest of given levels: the one step that every quantization method shares.
+"""Snapping to the nearest of given levels: the one step that every quantization method
+shares.
 
 It sits in its own module so that :mod:`synquant.quantize` (the paper's methods) and
 :mod:`synquant.optimal` (the levels chosen from the weights) both use it without
@@ -15,16 +16,20 @@ __all__ = ["snap", "check_reference"]
 
 
 def check_reference(reference, name: str = "reference levels") -> np.ndarray:
-    """Reference levels as a float64 array: 1-D, non-empty, finite, ascending, non-negative."""
+    """Reference levels as a float64 array: 1-D, non-empty, finite, ascending,
+    non-negative."""
     ref = checks.finite_array(name, reference)
     if ref.ndim != 1 or ref.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array, got shape {ref.shape}")
     ref = ref.astype(np.float64)
     if np.any(np.diff(ref) < 0):
-        raise ValueError(f"{name} must be sorted in ascending order: pass np.sort(reference)")
+        raise ValueError(
+            f"{name} must be sorted in ascending order: pass np.sort(reference)"
+        )
     if ref[0] < 0:
         raise ValueError(
-            f"{name} must be non-negative magnitudes (smallest {ref[0]:.4g}): signs are kept "
+            f"{name} must be non-negative magnitudes (smallest {ref[0]:.4g}): signs "
+            "are kept "
             "apart, so pass the device's normalized conductances in [0, 1]"
         )
     return ref
@@ -33,13 +38,16 @@ def check_reference(reference, name: str = "reference levels") -> np.ndarray:
 def snap(w, reference) -> np.ndarray:
     """Move each magnitude to the nearest reference level; signs are kept.
 
-    ``reference``: 1-D, ascending, non-negative levels. Ties go to the larger level. A zero
+    ``reference``: 1-D, ascending, non-negative levels. Ties go to the larger level. A
+    zero
     counts as positive, so it too lands on a reference level (itself, when 0 is one).
     """
     ref = check_reference(reference)
     w = checks.finite_array("weights", w)
     magnitude = np.abs(w)
-    upper = np.clip(np.searchsorted(ref, magnitude, side="left"), 1, max(ref.size - 1, 1))
+    upper = np.clip(
+        np.searchsorted(ref, magnitude, side="left"), 1, max(ref.size - 1, 1)
+    )
     lower = upper - 1
     if ref.size == 1:
         nearest = np.full_like(magnitude, ref[0], dtype=np.float64)

@@ -68,6 +68,7 @@ def test_bad_levels_exit_by_argparse(capsys):
     assert exc.value.code == 2 and "at least 2" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_train_refuses_to_overwrite(tmp_path, capsys, mnist):
     out = tmp_path / "w.npz"
     assert main(["train", "--epochs", "1", "--out", str(out)]) == 0
@@ -89,6 +90,7 @@ def test_train_refuses_no_epochs_before_training(tmp_path, capsys, monkeypatch, 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_short_training_gets_its_own_tag(tmp_path, capsys, monkeypatch, mnist):
     from synquant import model
 

@@ -23,6 +23,7 @@ def test_numpy_forward_equals_keras(random_weights, mnist):
     np.testing.assert_array_equal(np.argmax(logits, 1), np.argmax(keras_probs, 1))
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(mnist):
     a, meta_a = model.train("paper", seed=3, epochs=2)
     b, meta_b = model.train("paper", seed=3, epochs=2)
@@ -150,6 +151,7 @@ def test_truncated_weights_file(tmp_path, random_weights):
         model.load_weights(tmp_path / "absent.npz")
 
 
+@pytest.mark.slow
 def test_load_or_train_caches(tmp_path, mnist):
     recipe = model.get_recipe("paper").replace(epochs=1)
     first, meta = model.load_or_train(recipe, seed=0, directory=tmp_path)

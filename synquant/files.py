@@ -1,5 +1,4 @@
-"""Safe output files: checked before the work, written atomically, never overwritten
-unless asked."""
+"""Output files: checked first, written atomically, overwritten only when asked."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The paper's 784-128-10 ReLU network: its training recipe, training, and its weight
-files.
+"""The paper's 784-128-10 ReLU network: its recipe, its training and its weight files.
 
 The paper states the layer sizes, ReLU, a learning rate of 0.5 and 200 epochs. Every
 other choice is a field of :class:`Recipe` with a documented default; the defaults were
@@ -19,8 +18,7 @@ forced.
 Where cached weights are found (:func:`weights_dirs`), first found wins:
 
 1. ``data/weights`` of the source checkout, when the package runs from one;
-2. the user's cache, ``$SYNQUANT_HOME/weights``, by default
-   ``~/.cache/synquant/weights``:
+2. the user's cache ``$SYNQUANT_HOME/weights`` (default ``~/.cache/synquant/weights``);
    newly trained weights go there when the package does not run from a checkout;
 3. the weights of the default recipe packaged with a (non-editable) install.
 """

@@ -1,5 +1,4 @@
-"""Snapping to the nearest of given levels: the one step that every quantization method
-shares.
+"""Snapping to the nearest of given levels, the step every quantization method shares.
 
 It sits in its own module so that :mod:`synquant.quantize` (the paper's methods) and
 :mod:`synquant.optimal` (the levels chosen from the weights) both use it without

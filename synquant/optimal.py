@@ -1,5 +1,4 @@
-"""Optimal device-aware levels: the ``L`` of a device's reference levels that fit the
-weights best.
+"""Optimal device-aware levels: the ``L`` reference levels that fit the weights best.
 
 The proposed method fixes its ``L`` levels in advance (a uniform grid snapped to the
 device); here they are chosen from the weights. Given the device's ``N`` reference

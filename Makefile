@@ -12,12 +12,14 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book test bench weights sweeps clean constraints help
+.PHONY: install book test unit lint bench weights sweeps clean constraints help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book    build the book into _build/html (installs, trains if no cached weights)"
 	@echo "make test    build the book, then run the whole test suite"
+	@echo "make unit    the unit tests alone (no book, no chapters, no training), in seconds"
+	@echo "make lint    ruff on the package, the tests and the chapters"
 	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
 	@echo "make sweeps  run the sweep notebook with papermill for every device and seed (SEEDS, DEVICES)"
 
@@ -45,6 +47,13 @@ book: $(STAMP) $(WEIGHTS)
 
 test: book
 	$(BIN)/python -m pytest
+
+# The unit tests alone: no book build, no chapter runs (marker book), no training (slow).
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests -m "not book and not slow" --ignore=tests/test_book_html.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check synquant tests chapters
 
 bench: $(STAMP) $(WEIGHTS)
 	$(BIN)/python tests/benchmarks.py

@@ -1,93 +1,224 @@
 """Terminal entry points: ``python -m synquant train | sweep | devices``.
 
-Errors print as one line on stderr, with a non-zero exit status.
+Every error prints as one line ``error: ...`` on stderr, with exit status 1 (2 for a
+malformed command line); ``--debug`` prints the traceback as well. Arguments and output
+files are checked before any training or sweep starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 
 def _levels(text: str) -> list[int]:
-    """'5:25' (inclusive), '5,10,20' or '10'."""
+    """'5:25' (inclusive), '5,10,20' or '10'; each from 2 to MAX_LEVELS."""
+    from .checks import MAX_LEVELS
+
     try:
         if ":" in text:
             lo, hi = (int(t) for t in text.split(":"))
             values = list(range(lo, hi + 1))
+            if lo > hi:
+                raise argparse.ArgumentTypeError(
+                    f"levels {text!r} is an empty range: write the smaller number "
+                    f"first, e.g. {hi}:{lo}"
+                )
         else:
             values = [int(t) for t in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"levels {text!r}: use 5:25, 5,10,20 or 10") from None
+        raise argparse.ArgumentTypeError(
+            f"levels {text!r}: use 5:25, 5,10,20 or 10"
+        ) from None
     if not values or min(values) < 2:
-        raise argparse.ArgumentTypeError(f"levels {text!r}: every number of levels must be at least 2")
+        raise argparse.ArgumentTypeError(
+            f"levels {text!r}: every number of levels must be at least 2"
+        )
+    if max(values) > MAX_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"levels {text!r}: every number of levels must be at most {MAX_LEVELS} (a "
+            "device holds far fewer)"
+        )
     return values
+
+
+def _recipe_options(p: argparse.ArgumentParser) -> None:
+    from .model import RECIPES
+
+    p.add_argument(
+        "--recipe",
+        default="paper",
+        choices=sorted(RECIPES),
+        help="training recipe (default: paper)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="override the recipe's epochs (its own tag)",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="override the recipe's batch size"
+    )
+    p.add_argument(
+        "--hidden",
+        type=int,
+        default=None,
+        help="override the hidden width (paper: 128)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     from . import devices, quantize
-    from .model import RECIPES
 
-    p = argparse.ArgumentParser(prog="python -m synquant", description=__doc__.splitlines()[0])
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the traceback of an error",
+    )
+    p = argparse.ArgumentParser(
+        prog="python -m synquant", description=__doc__.splitlines()[0]
+    )
+    p.add_argument(
+        "--debug", action="store_true", help="print the traceback of an error"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train the 784-128-10 network and save its weights")
-    t.add_argument("--recipe", default="paper", choices=sorted(RECIPES), help="training recipe (default: paper)")
-    t.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    t.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs (quick runs)")
-    t.add_argument("--batch-size", type=int, default=None, help="override the recipe's batch size")
-    t.add_argument("--out", type=Path, default=None, help="weights file (default: data/weights/<recipe>-seed<k>.npz)")
-    t.add_argument("--force", action="store_true", help="overwrite an existing weights file")
+    t = sub.add_parser(
+        "train", parents=[debug], help="train the 784-H-10 network and save its weights"
+    )
+    _recipe_options(t)
+    t.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="weights file .npz (default: <recipe tag>-seed<k>.npz in data/weights or "
+        "the user cache)",
+    )
+    t.add_argument(
+        "--force", action="store_true", help="overwrite an existing weights file"
+    )
 
-    s = sub.add_parser("sweep", help="accuracy of each method at each number of levels")
-    s.add_argument("--weights", type=Path, default=None, help="weights file (default: the recipe's cached weights)")
-    s.add_argument("--recipe", default="paper", choices=sorted(RECIPES), help="recipe of the cached weights")
-    s.add_argument("--seed", type=int, default=0, help="seed of the cached weights (default: 0)")
-    s.add_argument("--device", default=devices.DEFAULT_DEVICE, help=f"one of: {', '.join(devices.names())}")
-    s.add_argument("--levels", type=_levels, default=list(range(5, 26)), help="5:25 (default), 5,10,20 or 10")
-    s.add_argument("--methods", default="sampling,proposed", help="comma-separated: " + ", ".join(quantize.METHODS))
+    s = sub.add_parser(
+        "sweep",
+        parents=[debug],
+        help="accuracy of each method at each number of levels",
+    )
+    s.add_argument(
+        "--weights",
+        type=Path,
+        default=None,
+        help="your weights file .npz (recipe and seed from its metadata; default: the "
+        "cached weights)",
+    )
+    _recipe_options(s)
+    s.add_argument(
+        "--device",
+        default=devices.DEFAULT_DEVICE,
+        help=f"one of: {', '.join(devices.names())}",
+    )
+    s.add_argument(
+        "--levels",
+        type=_levels,
+        default=list(range(5, 26)),
+        help="5:25 (default), 5,10,20 or 10",
+    )
+    s.add_argument(
+        "--methods",
+        default="sampling,proposed",
+        help="comma-separated: " + ", ".join(quantize.METHODS),
+    )
     for name, choices in quantize.OPTIONS.items():
-        s.add_argument(f"--{name}", default=choices[0], choices=choices, help=f"default: {choices[0]}")
-    s.add_argument("--out", type=Path, default=None, help="also write the rows to this CSV file")
-    s.add_argument("--force", action="store_true", help="overwrite an existing CSV file")
+        s.add_argument(
+            f"--{name}",
+            default=choices[0],
+            choices=choices,
+            help=f"default: {choices[0]}",
+        )
+    s.add_argument(
+        "--out", type=Path, default=None, help="also write the rows to this CSV file"
+    )
+    s.add_argument(
+        "--force", action="store_true", help="overwrite an existing CSV file"
+    )
 
-    sub.add_parser("devices", help="list the benchmark devices and their curve parameters")
+    sub.add_parser(
+        "devices",
+        parents=[debug],
+        help="list the benchmark devices and their curve parameters",
+    )
     return p
 
 
-def _train(args) -> None:
+def _recipe(args):
+    """The recipe asked for, with the overrides of the command line (each gives its own
+    tag)."""
     from . import model
 
     recipe = model.get_recipe(args.recipe)
-    if args.batch_size is not None:
-        recipe = recipe.replace(batch_size=args.batch_size)
-    out = args.out or model.weights_path(recipe, args.seed)
-    if out.exists() and not args.force:  # fail before an expensive training run
-        raise FileExistsError(f"{out} already exists; pass --force to overwrite it")
-    weights, meta = model.train(recipe, args.seed, epochs=args.epochs)
+    changes = {
+        k: v
+        for k, v in (
+            ("epochs", args.epochs),
+            ("batch_size", args.batch_size),
+            ("hidden", args.hidden),
+        )
+        if v is not None
+    }
+    return recipe.replace(**changes) if changes else recipe
+
+
+def _train(args) -> None:
+    from . import checks, files, model
+
+    recipe, seed = _recipe(args), checks.seed(args.seed, "--seed")
+    out = args.out or model.weights_path(recipe, seed, model.default_dir())
+    if out.suffix != ".npz":
+        raise ValueError(f"--out {out}: a weights file must end in .npz")
+    # everything that could fail after an expensive training run fails now
+    files.check_writable(out, out.with_suffix(".json"), force=args.force)
+    if recipe.tag != recipe.name:
+        print(
+            f"recipe {recipe.name} with "
+            f"{', '.join(recipe.differences(model.get_recipe(recipe.name)))}: "
+            f"tag {recipe.tag}"
+        )
+    weights, meta = model.train(recipe, seed)
     model.save_weights(out, weights, meta, force=args.force)
     print(f"test accuracy {100 * meta['test_accuracy']:.2f} %, weights saved to {out}")
 
 
 def _sweep(args) -> None:
-    from . import devices, evaluate, model, quantize
+    from . import checks, devices, evaluate, files, model, quantize
 
     device = devices.get(args.device)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if not methods:
+        raise ValueError(
+            f"--methods {args.methods!r} names no method: use one or more of "
+            f"{', '.join(quantize.METHODS)}, comma-separated"
+        )
     for m in methods:
-        if m not in quantize.METHODS:
-            raise ValueError(f"unknown method {m!r}: use one of {', '.join(quantize.METHODS)}")
-    if args.out is not None and args.out.exists() and not args.force:
-        raise FileExistsError(f"{args.out} already exists; pass --force to overwrite it")
+        checks.choice("method", m, quantize.METHODS)
+    if args.out is not None:
+        files.check_writable(args.out, force=args.force)
     if args.weights is not None:
-        weights, meta = model.load_weights(args.weights)
+        weights, meta = model.resolve_weights(args.weights)
     else:
-        weights, meta = model.load_weights(model.weights_path(args.recipe, args.seed))
+        weights, meta = model.resolve_weights(
+            None, _recipe(args), checks.seed(args.seed, "--seed")
+        )
     seed = meta.get("seed") if meta else None
     recipe = meta.get("tag", "") if meta else ""
     options = {name: getattr(args, name) for name in quantize.OPTIONS}
-    rows = evaluate.sweep(weights, args.levels, methods, device, seed=seed, recipe=recipe, **options)
+    rows = evaluate.sweep(
+        weights, args.levels, methods, device, seed=seed, recipe=recipe, **options
+    )
     print(f"{device.name}, {', '.join(f'{k}={v}' for k, v in options.items())}")
     print(f"software accuracy {rows[0]['accuracy_pct']:.2f} %")
     print("levels " + " ".join(f"{m:>9}" for m in methods))
@@ -102,18 +233,35 @@ def _sweep(args) -> None:
 def _devices(args) -> None:
     from . import devices
 
-    print(f"{'device':<10} {'states':>6} {'NL inc':>7} {'NL dec':>7} {'a inc':>9} {'a dec':>9} {'Gmax nS':>9} {'Gmin nS':>9} {'sigma':>6}")
+    print(
+        f"{'device':<10} {'states':>6} {'NL inc':>7} {'NL dec':>7} {'a inc':>9} "
+        f"{'a dec':>9} {'Gmax nS':>9} {'Gmin nS':>9} {'sigma':>6}"
+    )
     for d in devices.BENCHMARK.values():
-        print(f"{d.name:<10} {d.states:>6} {d.nl_increase:>7} {d.nl_decrease:>7} {d.a('potentiation'):>9.4f} "
-              f"{d.a('depression'):>9.4f} {1e9 * d.g_max:>9.3f} {1e9 * d.g_min:>9.3f} {100 * d.sigma:>5.1f}%")
+        print(
+            f"{d.name:<10} {d.states:>6} {d.nl_increase:>7} {d.nl_decrease:>7} "
+            f"{d.a('potentiation'):>9.4f} "
+            f"{d.a('depression'):>9.4f} {1e9 * d.g_max:>9.3f} {1e9 * d.g_min:>9.3f} "
+            f"{100 * d.sigma:>5.1f}%"
+        )
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         {"train": _train, "sweep": _sweep, "devices": _devices}[args.command](args)
-    except (ValueError, TypeError, OSError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line for every error; --debug for the trace
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {_one_line(err)}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,13 +1,26 @@
-"""The paper's 784-128-10 ReLU network: its training recipe, training, and its weight files.
+"""The paper's 784-128-10 ReLU network: its recipe, its training and its weight files.
 
 The paper states the layer sizes, ReLU, a learning rate of 0.5 and 200 epochs. Every
 other choice is a field of :class:`Recipe` with a documented default; the defaults were
-chosen by the search described in the book's reproduction notes.
+chosen by the search described in the book's reproduction notes. The hidden width is a
+field too (:attr:`Recipe.hidden`, 128 in the paper): every shape check follows the
+recipe, or a file's own shapes, 784-H-10 for any H >= 1.
 
-Weight files: ``data/weights/<recipe>-seed<k>.npz`` with float32 arrays ``W1`` (784, 128),
-``b1`` (128,), ``W2`` (128, 10), ``b2`` (10,) (a network without biases stores zeros),
-and a JSON sidecar with the recipe, seed, epochs, test accuracy, package versions and the
-MNIST checksum. Files are written atomically and never overwritten unless forced.
+Weight files: ``<recipe tag>-seed<k>.npz`` with float32 arrays ``W1`` (784, H), ``b1``
+(H,), ``W2`` (H, 10), ``b2`` (10,) (a network without biases stores zeros) and, in the
+same file, the metadata as a JSON string (key :data:`META_KEY`: recipe, seed, epochs,
+test accuracy, package versions, MNIST checksum). One file is one unit: it is written by
+one atomic rename, so the weights and their metadata can never disagree. A ``.json``
+copy of the metadata is written beside it for people to read; it is read back only for
+old files that carry no metadata of their own. Files are never overwritten unless
+forced.
+
+Where cached weights are found (:func:`weights_dirs`), first found wins:
+
+1. ``data/weights`` of the source checkout, when the package runs from one;
+2. the user's cache ``$SYNQUANT_HOME/weights`` (default ``~/.cache/synquant/weights``);
+   newly trained weights go there when the package does not run from a checkout;
+3. the weights of the default recipe packaged with a (non-editable) install.
 """
 
 from __future__ import annotations
@@ -15,44 +28,94 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import numbers
+import os
 import platform
 import sys
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import data
-from .files import atomic_write, check_new
+from . import checks, data
+from .files import atomic_write, check_writable
 
 __all__ = [
     "Recipe",
     "RECIPES",
+    "INITIALIZERS",
     "SHAPES",
+    "META_KEY",
+    "HOME_VAR",
     "WeightsError",
+    "shapes",
+    "get_recipe",
     "check_weights",
     "build",
     "train",
     "save_weights",
     "load_weights",
     "weights_path",
+    "weights_dirs",
+    "default_dir",
     "load_or_train",
     "resolve_weights",
     "WEIGHTS_DIR",
+    "PACKAGED_DIR",
 ]
 
-WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "data" / "weights"
-SHAPES = {"W1": (784, 128), "b1": (128,), "W2": (128, 10), "b2": (10,)}
+_ROOT = Path(__file__).resolve().parent.parent
+#: ``data/weights`` of the source checkout (it exists only when running from one).
+WEIGHTS_DIR = _ROOT / "data" / "weights"
+#: The default recipe's weights inside an installed package (``pip install .``).
+PACKAGED_DIR = Path(__file__).resolve().parent / "_data" / "weights"
+# : Environment variable naming the user's synquant folder (cached weights in
+# ``weights/``).
+HOME_VAR = "SYNQUANT_HOME"
+#: Key of the metadata (a JSON string) inside a weights file.
+META_KEY = "meta_json"
+#: Largest hidden width accepted (a typo guard; the paper's is 128).
+MAX_HIDDEN = 100_000
+#: Keras initializers a recipe may name (checked without building a network; a test
+#: checks that Keras knows each of them).
+INITIALIZERS = (
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
+    "ones",
+)
+
+
+def shapes(hidden: int = 128) -> dict[str, tuple[int, ...]]:
+    """Array shapes of a 784-``hidden``-10 network: ``{"W1", "b1", "W2", "b2"}``."""
+    hidden = checks.integer("hidden", hidden, least=1, most=MAX_HIDDEN)
+    return {"W1": (784, hidden), "b1": (hidden,), "W2": (hidden, 10), "b2": (10,)}
+
+
+#: Shapes of the paper's 784-128-10 network.
+SHAPES = shapes(128)
 
 
 class WeightsError(ValueError):
-    """A weights file is missing, unreadable or not a 784-128-10 network."""
+    """A weights file is missing, unreadable, not a 784-H-10 network, or not the recipe
+    asked for."""
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How the network is trained. The paper fixes ``learning_rate`` and ``epochs``.
+    """How the network is trained. The paper fixes ``learning_rate``, ``epochs`` and
+    ``hidden``.
 
     Attributes:
         name: names the weight files; a recipe that differs from the registered one of
@@ -62,9 +125,11 @@ class Recipe:
         batch_size: images per SGD step (not stated; 20,000 lands the paper's software
             accuracy, see the reproduction notes).
         loss: "crossentropy" (softmax output) or "mse" (linear output, one-hot targets).
-        initializer: Keras initializer of both weight matrices.
+        initializer: Keras initializer of both weight matrices (one of
+        :data:`INITIALIZERS`).
         use_bias: whether the two layers have biases (initialized to zero).
-        momentum: SGD momentum (not stated; 0 is plain SGD).
+        momentum: SGD momentum in [0, 1) (not stated; 0 is plain SGD).
+        hidden: width of the hidden layer (paper: 128).
     """
 
     name: str = "paper"
@@ -75,28 +140,58 @@ class Recipe:
     initializer: str = "glorot_uniform"
     use_bias: bool = True
     momentum: float = 0.0
+    hidden: int = 128
 
     def __post_init__(self):
-        if self.loss not in ("crossentropy", "mse"):
-            raise ValueError(f"unknown loss {self.loss!r}: use 'crossentropy' or 'mse'")
+        if (
+            not isinstance(self.name, str)
+            or not self.name
+            or not all(c.isalnum() or c in "-_." for c in self.name)
+        ):
+            raise ValueError(
+                f"recipe name {self.name!r} must be letters, digits, '-', '_' or '.'"
+            )
+        checks.number(
+            "learning_rate", self.learning_rate, positive=True, hint="e.g. 0.5"
+        )
         for field in ("epochs", "batch_size"):
             value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or value < 1
+            ):
                 raise ValueError(f"{field} must be a positive integer, got {value!r}")
-        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        if not self.name or not all(c.isalnum() or c in "-_." for c in self.name):
-            raise ValueError(f"recipe name {self.name!r} must be letters, digits, '-', '_' or '.'")
+        checks.choice("loss", self.loss, ("crossentropy", "mse"))
+        checks.choice("initializer", self.initializer, INITIALIZERS)
+        if not isinstance(self.use_bias, bool):
+            raise TypeError(f"use_bias must be True or False, got {self.use_bias!r}")
+        momentum = checks.number(
+            "momentum", self.momentum, least=0.0, hint="use 0 (plain SGD) up to below 1"
+        )
+        if momentum >= 1:
+            raise ValueError(
+                f"momentum must be below 1, got {momentum!r}: use 0 (plain SGD) up to "
+                "below 1"
+            )
+        checks.integer(
+            "hidden",
+            self.hidden,
+            least=1,
+            most=MAX_HIDDEN,
+            hint="the paper's width is 128",
+        )
 
     @property
     def tag(self) -> str:
-        """File-name stem: the name, plus a hash of the fields when they differ from the registered recipe."""
+        """File-name stem: the name, plus a hash of the fields when they differ from the
+        registered recipe."""
         if RECIPES.get(self.name) == self:
             return self.name
         fields = json.dumps(dataclasses.asdict(self), sort_keys=True)
         return f"{self.name}-{hashlib.sha256(fields.encode()).hexdigest()[:8]}"
 
-    def replace(self, **changes) -> "Recipe":
+    def replace(self, **changes) -> Recipe:
         """A copy with some fields changed; unknown fields raise a clear error."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
@@ -106,12 +201,24 @@ class Recipe:
             )
         return dataclasses.replace(self, **changes)
 
+    def differences(self, other: Recipe) -> list[str]:
+        """The fields that differ from ``other``, as ``"epochs 1 (not 200)"``."""
+        return [
+            f"{f.name} {getattr(self, f.name)!r} (not {getattr(other, f.name)!r})"
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(other, f.name)
+        ]
+
 
 #: Registered recipes by name. "paper" is the default of the book; the others are the
-#: variants that the reproduction notes compare with it, one unstated choice changed each.
+# : variants that the reproduction notes compare with it, one unstated choice changed
+# each.
 RECIPES: dict[str, Recipe] = {
     "paper": Recipe(),
-    **{f"batch-{b}": Recipe(name=f"batch-{b}", batch_size=b) for b in (100, 1000, 5000, 10000, 15000, 30000, 60000)},
+    **{
+        f"batch-{b}": Recipe(name=f"batch-{b}", batch_size=b)
+        for b in (100, 1000, 5000, 10000, 15000, 30000, 60000)
+    },
     "mse": Recipe(name="mse", loss="mse"),
     "no-bias": Recipe(name="no-bias", use_bias=False),
     "he-init": Recipe(name="he-init", initializer="he_normal"),
@@ -122,26 +229,55 @@ def get_recipe(recipe: str | Recipe = "paper") -> Recipe:
     """A registered recipe by name; a Recipe passes through."""
     if isinstance(recipe, Recipe):
         return recipe
-    if recipe not in RECIPES:
+    if not isinstance(recipe, str) or recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}: use one of {', '.join(RECIPES)}")
     return RECIPES[recipe]
 
 
+def recipe_of(meta: dict | None, source: str = "metadata") -> Recipe | None:
+    """The :class:`Recipe` recorded in a weights file's metadata (None when it records
+    none)."""
+    if not meta or "recipe" not in meta:
+        return None
+    fields = meta["recipe"]
+    if not isinstance(fields, dict):
+        raise WeightsError(
+            f"{source}: 'recipe' must be a JSON object of recipe fields, got {fields!r}"
+        )
+    try:
+        return Recipe(**fields)
+    except (TypeError, ValueError) as err:
+        raise WeightsError(
+            f"{source}: its recipe is not a valid Recipe ({err}); retrain the network"
+        ) from None
+
+
 def build(recipe: Recipe | str = "paper"):
-    """The 784-128-10 ReLU network as an uncompiled ``keras.Sequential``."""
+    """The 784-H-10 ReLU network (H = ``recipe.hidden``) as an uncompiled
+    ``keras.Sequential``."""
     import keras
 
     recipe = get_recipe(recipe)
     output = "softmax" if recipe.loss == "crossentropy" else None
     return keras.Sequential(
         [
-            keras.Input((SHAPES["W1"][0],)),
-            keras.layers.Dense(SHAPES["W1"][1], activation="relu", use_bias=recipe.use_bias,
-                               kernel_initializer=recipe.initializer, name="hidden"),
-            keras.layers.Dense(SHAPES["W2"][1], activation=output, use_bias=recipe.use_bias,
-                               kernel_initializer=recipe.initializer, name="output"),
+            keras.Input((784,)),
+            keras.layers.Dense(
+                recipe.hidden,
+                activation="relu",
+                use_bias=recipe.use_bias,
+                kernel_initializer=recipe.initializer,
+                name="hidden",
+            ),
+            keras.layers.Dense(
+                10,
+                activation=output,
+                use_bias=recipe.use_bias,
+                kernel_initializer=recipe.initializer,
+                name="output",
+            ),
         ],
-        name="mlp_784_128_10",
+        name=f"mlp_784_{recipe.hidden}_10",
     )
 
 
@@ -169,38 +305,56 @@ def _progress(epochs: int):
     return [EpochBar()] if sys.stdout.isatty() else []
 
 
-def train(recipe: Recipe | str = "paper", seed: int = 0, epochs: int | None = None) -> tuple[dict, dict]:
+def train(
+    recipe: Recipe | str = "paper", seed: int = 0, epochs: int | None = None
+) -> tuple[dict, dict]:
     """Train the network on MNIST; deterministic for a seed on a given machine.
 
-    Returns ``(weights, meta)``: the arrays of :data:`SHAPES` (float32) and a dict with the
-    recipe, seed, epochs, test accuracy (fraction), package versions and data checksum.
-    ``epochs`` overrides the recipe's count (for quick runs and tests).
+    Returns ``(weights, meta)``: the arrays of :func:`shapes` (float32) and a dict with
+    the
+    recipe, its tag, seed, epochs, test accuracy (fraction), package versions and data
+    checksum. ``epochs`` overrides the recipe's count (for quick runs and tests): it is
+    ``recipe.replace(epochs=epochs)``, so the result carries that recipe's own tag and
+    is
+    never taken for the registered recipe's network.
     """
-    import keras
-
     recipe = get_recipe(recipe)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    epochs = recipe.epochs if epochs is None else epochs
+    seed = checks.seed(seed)
+    if epochs is not None:
+        recipe = recipe.replace(epochs=epochs)
+    import keras  # after the checks: importing Keras takes seconds
+
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
 
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(seed)
     net = build(recipe)
     if recipe.loss == "crossentropy":
         loss, targets = "sparse_categorical_crossentropy", y_train
     else:
         loss, targets = "mean_squared_error", np.eye(10, dtype=np.float32)[y_train]
-    net.compile(optimizer=keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum), loss=loss)
-    net.fit(x_train, targets, batch_size=recipe.batch_size, epochs=epochs, shuffle=True, verbose=0,
-            callbacks=_progress(epochs))
+    net.compile(
+        optimizer=keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum),
+        loss=loss,
+    )
+    net.fit(
+        x_train,
+        targets,
+        batch_size=recipe.batch_size,
+        epochs=recipe.epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=_progress(recipe.epochs),
+    )
 
     weights = _weights_of(net)
-    predicted = np.argmax(net.predict(x_test, batch_size=len(x_test), verbose=0), axis=1)
+    predicted = np.argmax(
+        net.predict(x_test, batch_size=len(x_test), verbose=0), axis=1
+    )
     meta = {
         "recipe": dataclasses.asdict(recipe),
         "tag": recipe.tag,
-        "seed": int(seed),
-        "epochs": int(epochs),
+        "seed": seed,
+        "epochs": recipe.epochs,
         "test_accuracy": float(np.mean(predicted == y_test)),
         "versions": _versions(),
         "mnist_sha256": data.mnist_checksum(),
@@ -212,100 +366,335 @@ def _versions() -> dict[str, str]:
     import jax
     import keras
 
-    return {"python": platform.python_version(), "numpy": np.__version__, "keras": keras.__version__,
-            "jax": jax.__version__, "backend": keras.backend.backend(), "machine": platform.machine()}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "keras": keras.__version__,
+        "jax": jax.__version__,
+        "backend": keras.backend.backend(),
+        "machine": platform.machine(),
+    }
 
 
-def weights_path(recipe: Recipe | str = "paper", seed: int = 0, directory: Path | str | None = None) -> Path:
-    """``<directory>/<recipe tag>-seed<seed>.npz`` (directory defaults to data/weights)."""
-    return Path(directory or WEIGHTS_DIR) / f"{get_recipe(recipe).tag}-seed{int(seed)}.npz"
+def _checkout() -> bool:
+    """Whether the package runs from a source checkout (``data/`` beside
+    ``pyproject.toml``)."""
+    return (_ROOT / "pyproject.toml").is_file() and (_ROOT / "data").is_dir()
 
 
-def check_weights(weights: dict, source: str = "weights") -> dict[str, np.ndarray]:
-    """The weight set as float32 arrays of :data:`SHAPES` (missing biases as zeros).
+def cache_dir() -> Path:
+    """The user's folder of trained weights: ``$SYNQUANT_HOME/weights`` or
+    ``~/.cache/synquant/weights``."""
+    home = os.environ.get(HOME_VAR) or "~/.cache/synquant"
+    return Path(home).expanduser() / "weights"
 
-    Raises WeightsError, naming ``source``, for a missing matrix, a wrong shape or NaN values.
+
+def default_dir() -> Path:
+    """Where newly trained weights are saved: the checkout's ``data/weights``, else
+    :func:`cache_dir`."""
+    return WEIGHTS_DIR if _checkout() else cache_dir()
+
+
+def weights_dirs() -> list[Path]:
+    """The folders searched for cached weights, in order (see the module docstring)."""
+    dirs = [WEIGHTS_DIR] if _checkout() else []
+    dirs.append(cache_dir())
+    if PACKAGED_DIR.is_dir():
+        dirs.append(PACKAGED_DIR)
+    return dirs
+
+
+def weights_path(
+    recipe: Recipe | str = "paper", seed: int = 0, directory: Path | str | None = None
+) -> Path:
+    """``<directory>/<recipe tag>-seed<seed>.npz``.
+
+    Without ``directory``: the first of :func:`weights_dirs` that holds the file, else
+    where a new one is saved (:func:`default_dir`).
     """
-    missing = {"W1", "W2"} - set(weights)
+    name = f"{get_recipe(recipe).tag}-seed{checks.seed(seed)}.npz"
+    if directory is not None:
+        return Path(directory) / name
+    for folder in weights_dirs():
+        if (folder / name).is_file():
+            return folder / name
+    return default_dir() / name
+
+
+def check_weights(
+    weights: dict, source: str = "weights", recipe: Recipe | str | None = None
+) -> dict[str, np.ndarray]:
+    """The weight set ``{"W1", "b1", "W2", "b2"}`` as float32 arrays of a 784-H-10
+    network.
+
+    ``H`` is ``recipe.hidden`` when a recipe is given, else the width of ``W1``. Biases
+    are required unless the recipe says ``use_bias=False`` (then a missing bias is
+    zeros). Raises WeightsError, naming ``source``, for a missing array, a wrong shape,
+    a non-numeric or complex array, or NaN values.
+    """
+    if not isinstance(weights, Mapping):
+        raise TypeError(
+            f"{source} must be a dict of arrays W1, b1, W2, b2, got "
+            f"{type(weights).__name__}"
+        )
+    recipe = None if recipe is None else get_recipe(recipe)
+    need = {"W1", "W2"} | ({"b1", "b2"} if recipe is None or recipe.use_bias else set())
+    missing = need - set(weights)
     if missing:
-        raise WeightsError(f"{source}: missing {', '.join(sorted(missing))}; a weight set needs W1, b1, W2, b2")
+        raise WeightsError(
+            f"{source}: missing {', '.join(sorted(missing))}; a weight set needs W1, "
+            "b1, W2, b2 "
+            "(zeros for the biases of a network without them)"
+        )
+    try:
+        w1 = checks.finite_array(f"{source}: W1", weights["W1"])
+    except (TypeError, ValueError) as err:
+        raise WeightsError(str(err)) from None
+    if recipe is not None:
+        hidden = recipe.hidden
+    elif w1.ndim == 2 and w1.shape[1] >= 1:
+        hidden = w1.shape[1]
+    else:
+        raise WeightsError(
+            f"{source}: W1 has shape {w1.shape}, expected (784, H) for a 784-H-10 "
+            "network"
+        )
     out = {}
-    for key, shape in SHAPES.items():
-        a = np.asarray(weights[key], dtype=np.float32) if key in weights else np.zeros(shape, np.float32)
+    for key, shape in shapes(hidden).items():
+        try:
+            a = (
+                checks.finite_array(f"{source}: {key}", weights[key])
+                if key in weights
+                else np.zeros(shape)
+            )
+        except (TypeError, ValueError) as err:
+            raise WeightsError(str(err)) from None
         if a.shape != shape:
-            raise WeightsError(f"{source}: {key} has shape {a.shape}, expected {shape} (a 784-128-10 network)")
-        if not np.all(np.isfinite(a)):
-            raise WeightsError(f"{source}: {key} contains NaN or infinite values; retrain the network")
-        out[key] = a
+            why = (
+                f"recipe {recipe.tag!r}"
+                if recipe is not None
+                else f"W1 has {hidden} columns"
+            )
+            raise WeightsError(
+                f"{source}: {key} has shape {a.shape}, expected {shape} (a "
+                f"784-{hidden}-10 network: {why})"
+            )
+        out[key] = a.astype(np.float32)
     return out
 
 
-def save_weights(path: Path | str, weights: dict, meta: dict | None = None, force: bool = False) -> Path:
-    """Save a weight set as ``.npz`` (and ``meta`` as a ``.json`` sidecar), atomically.
+def _plain(value, where: str):
+    """``value`` with numpy numbers as Python numbers; TypeError if not JSON."""
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"metadata key {where}{k!r} must be a string")
+            out[k] = _plain(v, f"{where}{k}.")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{where}{i}.") for i, v in enumerate(value)]
+    if isinstance(value, (np.generic, np.ndarray)):
+        return _plain(value.tolist(), where)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and not np.isfinite(value):
+        raise ValueError(
+            f"metadata {where.rstrip('.')} is {value!r}: JSON has no NaN or infinity"
+        )
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(
+        f"metadata {where.rstrip('.')} is a {type(value).__name__}: metadata must be "
+        "JSON "
+        "(numbers, strings, lists, dicts)"
+    )
 
-    Refuses to overwrite an existing file unless ``force``.
+
+def _meta_json(meta: dict) -> str:
+    if not isinstance(meta, Mapping):
+        raise TypeError(f"meta must be a dict (JSON object), got {type(meta).__name__}")
+    return (
+        json.dumps(_plain(meta, ""), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    )
+
+
+def save_weights(
+    path: Path | str, weights: dict, meta: dict | None = None, force: bool = False
+) -> Path:
+    """Save a weight set and its metadata as one ``.npz`` file, atomically.
+
+    Everything is checked before anything is written: the path (ends in ``.npz``, can be
+    written, neither it nor its ``.json`` exists unless ``force``), the arrays
+    (:func:`check_weights`, following ``meta``'s recipe) and the metadata (JSON;
+    numpy numbers become Python numbers). The metadata goes into the ``.npz``
+    (:data:`META_KEY`), which is renamed into place in one step; then a readable
+    ``.json``
+    copy is written beside it (with ``meta=None`` a stale one is removed).
     """
-    path = Path(path)
+    path = checks.path("weights file", path)
     if path.suffix != ".npz":
         raise ValueError(f"weights file must end in .npz, got {path}")
     sidecar = path.with_suffix(".json")
-    check_new(path, sidecar, force=force)
-    arrays = check_weights(weights, "weights to save")
+    check_writable(path, sidecar, force=force)
+    text = None if meta is None else _meta_json(meta)
+    arrays = check_weights(weights, "weights to save", recipe_of(meta, "meta"))
+    if text is not None:
+        arrays[META_KEY] = np.array(text)
     atomic_write(path, lambda f: np.savez(f, **arrays))
-    if meta is not None:
-        atomic_write(sidecar, lambda f: f.write((json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()))
+    if text is not None:
+        atomic_write(sidecar, lambda f: f.write(text.encode()))
+    else:
+        sidecar.unlink(missing_ok=True)
     return path
 
 
-def load_weights(path: Path | str) -> tuple[dict[str, np.ndarray], dict | None]:
-    """Read a weights file: ``(weights, meta)``, meta None when there is no sidecar.
+def _not_npz(path: Path) -> str:
+    """What a file that is not a readable .npz looks like, for the error message."""
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\x93NUMPY"):
+        return (
+            "it is a .npy array file, not a .npz weight set: save the weights with "
+            "np.savez(path, W1=..., b1=..., W2=..., b2=...) or "
+            "synquant.model.save_weights"
+        )
+    if head.startswith(b"PK"):
+        return "it may be truncated: retrain with `python -m synquant train --force`"
+    if head and all(32 <= c < 127 or c in b"\r\n\t" for c in head):
+        return (
+            "it is a text file (a results CSV?), not a .npz weight set: "
+            "pass a weights file (.npz)"
+        )
+    return (
+        "it is not a .npz weight set: "
+        "pass a weights file saved by `python -m synquant train`"
+    )
 
-    Raises WeightsError, saying what to do, for a missing, truncated or malformed file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"no weights file at {path}: train one with `python -m synquant train`")
+
+def _parse_meta(text: str, source: str) -> dict:
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        meta = json.loads(text)
+    except json.JSONDecodeError as err:
         raise WeightsError(
-            f"{path} is not a readable weights file ({err}); it may be truncated: "
-            "retrain with `python -m synquant train --force`"
-        ) from err
-    weights = check_weights(arrays, str(path))
-    sidecar = path.with_suffix(".json")
-    meta = None
-    if sidecar.is_file():
+            f"{source} is not valid JSON ({err}); delete it or retrain"
+        ) from None
+    if not isinstance(meta, dict):
+        raise WeightsError(
+            f"{source} must hold a JSON object of metadata, got {type(meta).__name__}; "
+            "delete it or retrain"
+        )
+    return meta
+
+
+def load_weights(
+    path: Path | str, recipe: Recipe | str | None = None
+) -> tuple[dict[str, np.ndarray], dict | None]:
+    """Read a weights file: ``(weights, meta)``, meta None when it records none.
+
+    The metadata is the one inside the file; a ``.json`` beside it is read only for old
+    files without. When ``recipe`` is given and the metadata records another one, the
+    file is refused. Raises WeightsError, saying what to do, for a missing, truncated or
+    malformed file.
+    """
+    path = checks.path("weights file", path)
+    if not path.is_file():
+        raise WeightsError(
+            f"no weights file at {path}: train one with `python -m synquant train`"
+        )
+    arrays = None
+    if zipfile.is_zipfile(path):
         try:
-            meta = json.loads(sidecar.read_text())
-        except json.JSONDecodeError as err:
-            raise WeightsError(f"{sidecar} is not valid JSON ({err}); delete it or retrain") from err
+            with np.load(path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in f.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            arrays = None
+    if arrays is None:
+        raise WeightsError(f"{path} is not a readable weights file: {_not_npz(path)}")
+    meta = None
+    if META_KEY in arrays:
+        meta = _parse_meta(str(arrays.pop(META_KEY)), f"metadata in {path}")
+    else:
+        sidecar = path.with_suffix(".json")
+        if sidecar.is_file():
+            meta = _parse_meta(sidecar.read_text(errors="replace"), str(sidecar))
+    recorded = recipe_of(meta, str(path))
+    if recipe is not None and recorded is not None:
+        asked = get_recipe(recipe)
+        if recorded != asked:
+            raise WeightsError(
+                f"{path} holds the network of recipe {recorded.tag!r}, not the "
+                f"{asked.tag!r} asked for: "
+                f"{', '.join(recorded.differences(asked))}; pass the recipe it was "
+                "trained with, or "
+                f"retrain it (`python -m synquant train --recipe {asked.name} --force`)"
+            )
+    weights = check_weights(
+        arrays, str(path), recorded or (None if recipe is None else get_recipe(recipe))
+    )
     return weights, meta
 
 
-def resolve_weights(weights: Path | str | None = None, recipe: Recipe | str = "paper",
-                    seed: int = 0) -> tuple[dict[str, np.ndarray], dict | None]:
+def _check_seed_of(path: Path, meta: dict | None, seed: int) -> None:
+    if meta and "seed" in meta and meta["seed"] != seed:
+        raise WeightsError(
+            f"{path} holds the network of seed {meta['seed']!r}, not seed {seed} as "
+            "its name "
+            "says: delete it or retrain"
+        )
+
+
+def resolve_weights(
+    weights: Path | str | None = None, recipe: Recipe | str = "paper", seed: int = 0
+) -> tuple[dict[str, np.ndarray], dict | None]:
     """The network a chapter or command runs on: ``(weights, meta)``.
 
-    ``weights``: a weights file of the user's (its metadata names recipe and seed); empty
-    or None takes the cached weights of ``recipe`` and ``seed``.
+    ``weights``: a weights file of the user's (its metadata names recipe and seed, and
+    ``recipe`` and ``seed`` are ignored); empty or None takes the cached weights of
+    ``recipe`` and ``seed`` from the first of :func:`weights_dirs` that has them (the
+    checkout, the user's cache, the installed package). A cached file whose metadata
+    records another recipe or seed is refused.
     """
     if weights:
         return load_weights(weights)
-    return load_weights(weights_path(recipe, seed))
+    recipe, seed = get_recipe(recipe), checks.seed(seed)
+    path = weights_path(recipe, seed)
+    if not path.is_file():
+        looked = ", ".join(str(d) for d in weights_dirs())
+        raise WeightsError(
+            f"no cached weights {path.name} for recipe {recipe.tag!r}, seed {seed} "
+            f"(looked in {looked}): "
+            f"train them with `python -m synquant train --recipe {recipe.name} --seed "
+            f"{seed}` "
+            "or pass a weights file"
+        )
+    out = load_weights(path, recipe)
+    _check_seed_of(path, out[1], seed)
+    return out
 
 
-def load_or_train(recipe: Recipe | str = "paper", seed: int = 0, directory: Path | str | None = None,
-                  save: bool = True) -> tuple[dict, dict | None]:
-    """Cached weights of a recipe and seed, training (and saving) them when there are none.
+def load_or_train(
+    recipe: Recipe | str = "paper",
+    seed: int = 0,
+    directory: Path | str | None = None,
+    save: bool = True,
+) -> tuple[dict, dict | None]:
+    """Cached weights of a recipe and seed, training (and saving) them when there are
+    none.
 
-    A changed recipe has another :attr:`Recipe.tag`, so it never reads stale weights.
+    A changed recipe has another :attr:`Recipe.tag`, so it never reads stale weights; a
+    cached file whose metadata records another recipe or seed is refused. Without
+    ``directory`` the file is looked for in :func:`weights_dirs` and saved into
+    :func:`default_dir`.
     """
-    recipe = get_recipe(recipe)
+    recipe, seed = get_recipe(recipe), checks.seed(seed)
     path = weights_path(recipe, seed, directory)
     if path.exists():
-        return load_weights(path)
+        out = load_weights(path, recipe)
+        _check_seed_of(path, out[1], seed)
+        return out
+    if save:
+        check_writable(path, path.with_suffix(".json"))
     weights, meta = train(recipe, seed)
     if save:
         save_weights(path, weights, meta)

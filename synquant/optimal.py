@@ -1,4 +1,4 @@
-"""Optimal device-aware levels: the ``L`` of a device's reference levels that fit the weights best.
+"""Optimal device-aware levels: the ``L`` reference levels that fit the weights best.
 
 The proposed method fixes its ``L`` levels in advance (a uniform grid snapped to the
 device); here they are chosen from the weights. Given the device's ``N`` reference
@@ -11,7 +11,8 @@ minimizes the mean squared snapping error
 It is exact, by dynamic programming rather than search. Snapping sends the sorted
 magnitudes to the sorted levels contiguously: everything below ``c_1`` goes to ``c_1``,
 everything above ``c_L`` to ``c_L``, and the magnitudes between consecutive levels
-``c_k`` and ``c_{k+1}`` split at their midpoint. So the error is a sum of terms that each
+``c_k`` and ``c_{k+1}`` split at their midpoint. So the error is a sum of terms that
+each
 depend on one or two consecutive chosen levels,
 
     E(c) = head(c_1) + sum_k pair(c_k, c_{k+1}) + tail(c_L),
@@ -31,25 +32,33 @@ milliseconds, most of it the sort.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .quantize import _check_finite, _check_levels, _check_reference, snap
+from . import checks
+from .nearest import check_reference as _check_reference
+from .nearest import snap
 
-__all__ = ["levels", "mse", "quantize"]
+__all__ = ["levels", "mse", "quantize", "weight_mse", "chosen_levels", "clipping", "Clipping"]
 
-#: Slack above 1 allowed for magnitudes, as for normalized weights in :mod:`synquant.quantize`.
+# : Slack above 1 allowed for magnitudes, as for normalized weights in
+# :mod:`synquant.quantize`.
 UNIT_SLACK = 1e-6
 
 
 def _check_magnitudes(magnitudes) -> np.ndarray:
-    """Flattened float64 magnitudes after checking that they are finite and in [0, 1]."""
-    m = _check_finite(magnitudes, "magnitudes")
+    """Flattened float64 magnitudes, checked to be finite and in [0, 1]."""
+    m = checks.finite_array("magnitudes", magnitudes)
     m = np.asarray(m, dtype=np.float64).ravel()
     if m.size == 0:
-        raise ValueError("magnitudes are empty: pass the |w| of at least one normalized weight")
+        raise ValueError(
+            "magnitudes are empty: pass the |w| of at least one normalized weight"
+        )
     if np.min(m) < 0:
         raise ValueError(
-            f"magnitudes must be non-negative (smallest {np.min(m):.4g}): pass np.abs(w) of the normalized weights"
+            f"magnitudes must be non-negative (smallest {np.min(m):.4g}): pass "
+            "np.abs(w) of the normalized weights"
         )
     if np.max(m) > 1 + UNIT_SLACK:
         raise ValueError(
@@ -60,14 +69,19 @@ def _check_magnitudes(magnitudes) -> np.ndarray:
 
 
 def _segment_cost(s1: np.ndarray, s2: np.ndarray, lo, hi, c) -> np.ndarray:
-    """Sum of (m - c)^2 over sorted magnitudes m[lo:hi], from prefix sums ``s1``, ``s2`` (arrays broadcast)."""
+    """Sum of (m - c)^2 over sorted magnitudes m[lo:hi], from prefix sums ``s1``, ``s2``
+    (arrays broadcast)."""
     return (s2[hi] - s2[lo]) - 2 * c * (s1[hi] - s1[lo]) + c * c * (hi - lo)
 
 
-def _choose(ref: np.ndarray, count: int, m: np.ndarray, keep_first: bool = False) -> np.ndarray:
-    """Indices into ``ref`` (distinct, ascending) of the best ``count`` levels for magnitudes ``m``.
+def _choose(
+    ref: np.ndarray, count: int, m: np.ndarray, keep_first: bool = False
+) -> np.ndarray:
+    """Indices into ``ref`` (distinct, ascending) of the best ``count`` levels for
+    magnitudes ``m``.
 
-    ``m`` is sorted here; ``count < ref.size``. With ``keep_first`` the lowest level is ``ref[0]``.
+    ``m`` is sorted here; ``count < ref.size``. With ``keep_first`` the lowest level is
+    ``ref[0]``.
     """
     n = ref.size
     m = np.sort(m)
@@ -81,15 +95,22 @@ def _choose(ref: np.ndarray, count: int, m: np.ndarray, keep_first: bool = False
         head[1:] = np.inf
     tail = _segment_cost(s1, s2, at, total, ref)  # m >= u_i all go to u_i
 
-    # pair[a, b], a < b: m in [u_a, mid) go to u_a and m in [mid, u_b) to u_b (a tie goes up, as in snap)
+    # pair[a, b], a < b: m in [u_a, mid) go to u_a and m in [mid, u_b) to u_b (a tie
+    # goes up, as in snap)
     mid = np.searchsorted(m, (ref[:, None] + ref[None, :]) / 2, side="left")
     lo, hi = at[:, None], at[None, :]
-    pair = _segment_cost(s1, s2, lo, mid, ref[:, None]) + _segment_cost(s1, s2, mid, hi, ref[None, :])
+    pair = _segment_cost(s1, s2, lo, mid, ref[:, None]) + _segment_cost(
+        s1, s2, mid, hi, ref[None, :]
+    )
     pair[np.tril_indices(n)] = np.inf  # only a < b
 
     best = head
-    back = np.empty((count, n), dtype=np.intp)  # back[k, b]: the level before u_b in the best k+1 ending at b
-    for k in range(1, count):  # one step per chosen level: O(count * n^2), vectorized over states
+    back = np.empty(
+        (count, n), dtype=np.intp
+    )  # back[k, b]: the level before u_b in the best k+1 ending at b
+    for k in range(
+        1, count
+    ):  # one step per chosen level: O(count * n^2), vectorized over states
         through = best[:, None] + pair
         back[k] = np.argmin(through, axis=0)  # ties: the lowest predecessor
         best = through[back[k], np.arange(n)]
@@ -102,21 +123,28 @@ def _choose(ref: np.ndarray, count: int, m: np.ndarray, keep_first: bool = False
 
 
 def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.ndarray:
-    """The ``levels`` reference levels that minimize the mean squared snapping error of ``magnitudes``.
+    """The ``levels`` reference levels that minimize the mean squared snapping error of
+    ``magnitudes``.
 
     Args:
         reference: a device's normalized conductances, 1-D, ascending (for instance
-            ``devices.get("PCMO").reference_levels()``, shape (50,)); repeated values count once.
+            ``devices.get("PCMO").reference_levels()``, shape (50,)); repeated values
+            count once.
         levels: how many levels to choose, an integer >= 1.
-        magnitudes: ``np.abs(w)`` of normalized weights, any shape, values in [0, 1]; they
+        magnitudes: ``np.abs(w)`` of normalized weights, any shape, values in [0, 1];
+        they
             weight the error (each value once).
-        keep_first: always include the lowest reference level (for a device, Gmin: zero).
+        keep_first: always include the lowest reference level (for a device, Gmin:
+        zero).
 
     Returns:
-        Shape (levels,), ascending, float64: members of ``reference`` that minimize the mean
-        over ``magnitudes`` of the squared distance to the nearest chosen level (exact, by
+        Shape (levels,), ascending, float64: members of ``reference`` that minimize the
+        mean
+        over ``magnitudes`` of the squared distance to the nearest chosen level (exact,
+        by
         dynamic programming; see the module docstring). When ``levels`` is at least the
-        number of distinct reference values, all of them are returned (shape (n_distinct,)),
+        number of distinct reference values, all of them are returned (shape
+        (n_distinct,)),
         as more levels cannot be had from the device.
 
     Ties: among subsets with the same error (the same floating-point value along the
@@ -124,7 +152,7 @@ def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.n
     largest, and so on (``np.argmin`` takes the first of equal values); the result is
     deterministic.
     """
-    count = _check_levels(levels, least=1)
+    count = checks.levels(levels, least=1)
     ref = np.unique(_check_reference(reference))
     m = _check_magnitudes(magnitudes)
     if count >= ref.size:
@@ -133,9 +161,11 @@ def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.n
 
 
 def mse(magnitudes, chosen) -> float:
-    """Mean squared error of snapping ``magnitudes`` (any shape, in [0, 1]) to the nearest of ``chosen``.
+    """Mean squared error of snapping ``magnitudes`` (any shape, in [0, 1]) to the
+    nearest of ``chosen``.
 
-    ``chosen``: 1-D levels in any order (sorted here). A tie between two levels costs the
+    ``chosen``: 1-D levels in any order (sorted here). A tie between two levels costs
+    the
     same either way.
     """
     m = _check_magnitudes(magnitudes)
@@ -147,32 +177,31 @@ def mse(magnitudes, chosen) -> float:
 
 
 def quantize(w, levels: int, reference, keep_first: bool = False) -> np.ndarray:
-    """Snap normalized weights ``w`` (any shape, in [-1, 1]) to their optimal ``levels`` reference levels.
+    """Snap normalized weights ``w`` (any shape, in [-1, 1]) to their optimal ``levels``
+    reference levels.
 
-    The levels are chosen by :func:`levels` from ``np.abs(w)``; each weight keeps its sign
+    The levels are chosen by :func:`levels` from ``np.abs(w)``; each weight keeps its
+    sign
     and its magnitude goes to the nearest chosen level (:func:`synquant.quantize.snap`);
-    ``keep_first`` keeps the lowest reference level (zero) among them, as ``L`` counts it
+    ``keep_first`` keeps the lowest reference level (zero) among them, as ``L`` counts
+    it
     for the other methods,
-    so the result has at most ``levels`` distinct magnitudes, all in ``reference``. Shape
+    so the result has at most ``levels`` distinct magnitudes, all in ``reference``.
+    Shape
     and floating dtype of ``w`` are kept (float32 weights give float32-rounded levels).
     An empty ``w`` comes back empty.
     """
-    count = _check_levels(levels, least=1)
-    w = _check_finite(w)
+    count = checks.levels(levels, least=1)
+    w = checks.finite_array("weights", w)
     if w.size == 0:
         return snap(w, _check_reference(reference))
     return snap(w, _optimal_levels(reference, count, np.abs(w), keep_first))
 
 
-_optimal_levels = levels  # the name `levels` is shadowed by the argument inside quantize()
+_optimal_levels = levels  # `levels` is shadowed by the argument inside quantize()
 
 
-# --- summaries for the optimal-levels chapter (added by helper "stats") ---------------
-
-from dataclasses import dataclass  # noqa: E402  (kept with the block it serves)
-
-__all__ += ["weight_mse", "chosen_levels", "clipping", "Clipping"]
-
+# --- summaries for the optimal-levels chapter ---
 
 def weight_mse(weights: dict, method: str, levels: int, device="PCMO",
                **options) -> float:

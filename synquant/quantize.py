@@ -5,8 +5,10 @@ The paper's pipeline, one function each:
 * :func:`normalize` divides weights by their largest magnitude, into [-1, 1];
 * :func:`uniform` rounds magnitudes to ``L`` evenly spaced levels 0, 1/(L-1), ..., 1;
 * :func:`snap` moves each magnitude to the nearest *reference level*;
-* :func:`proposed` is uniform, then snap to the device's reference levels (its 50 states);
-* :func:`sampling` is the existing "sampling method": snap to the device curve sampled at
+* :func:`proposed` is uniform, then snap to the device's reference levels (its 50
+  states);
+* :func:`sampling` is the existing "sampling method": snap to the device curve sampled
+  at
   ``L`` evenly spaced pulses, so the levels are as nonlinear as the device.
 
 Beyond the paper, the method "optimal" (:mod:`synquant.optimal`) picks the ``L`` of the
@@ -23,11 +25,10 @@ what happens to biases); their defaults are in :data:`DEFAULTS`.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from . import devices
+from . import checks, devices, model, optimal
+from .nearest import snap
 
 __all__ = [
     "normalize",
@@ -43,14 +44,19 @@ __all__ = [
     "METHODS",
     "OPTIONS",
     "DEFAULTS",
+    "MAX_LEVELS",
 ]
 
 METHODS = ("proposed", "sampling", "uniform", "optimal")
 
+#: Largest number of levels (see :data:`synquant.checks.MAX_LEVELS` for why).
+MAX_LEVELS = checks.MAX_LEVELS
+
 #: The readings the paper leaves open, each with its choices; the first is the default.
 OPTIONS: dict[str, tuple[str, ...]] = {
     # differential: W = G+ - G-, sign and magnitude, the idle device at Gmin;
-    # reference: one device per weight, G = Gmin + (W + 1)/2 (Gmax - Gmin), minus a reference.
+    # reference: one device per weight, G = Gmin + (W + 1)/2 (Gmax - Gmin), minus a
+    # reference.
     "mapping": ("differential", "reference"),
     # magnitude: L magnitude levels, zero included (2L - 1 signed values);
     # signed: L counts the signed values, at most L of them.
@@ -67,62 +73,54 @@ DEFAULTS: dict[str, str] = {name: choices[0] for name, choices in OPTIONS.items(
 
 
 def _check_levels(levels, least: int = 2) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, numbers.Integral):
-        raise TypeError(f"levels must be an integer, got {levels!r} ({type(levels).__name__})")
-    if levels < least:
-        raise ValueError(f"levels must be at least {least}, got {levels}")
-    return int(levels)
+    return checks.levels(levels, least)
 
 
 def _check_finite(w, what: str = "weights") -> np.ndarray:
-    w = np.asarray(w)
-    if not np.issubdtype(w.dtype, np.floating) and not np.issubdtype(w.dtype, np.integer):
-        raise TypeError(f"{what} must be numeric, got dtype {w.dtype}")
-    if not np.all(np.isfinite(w)):
-        bad = int(np.size(w) - np.count_nonzero(np.isfinite(w)))
-        raise ValueError(f"{what} contain {bad} NaN or infinite values: retrain or reload them")
-    return w
+    return checks.finite_array(what, w)
 
 
 def _check_unit(w) -> np.ndarray:
     w = _check_finite(w)
     if w.size and np.max(np.abs(w)) > 1 + 1e-6:
         raise ValueError(
-            f"weights must be normalized into [-1, 1] (largest magnitude {np.max(np.abs(w)):.4g}): "
+            "weights must be normalized into [-1, 1] (largest magnitude "
+            f"{np.max(np.abs(w)):.4g}): "
             "call normalize() first"
         )
     return w
 
 
-def _check_reference(reference) -> np.ndarray:
-    ref = np.asarray(reference, dtype=np.float64)
-    if ref.ndim != 1 or ref.size == 0:
-        raise ValueError(f"reference levels must be a non-empty 1-D array, got shape {ref.shape}")
-    if not np.all(np.isfinite(ref)):
-        raise ValueError("reference levels contain NaN or infinite values")
-    if np.any(np.diff(ref) < 0):
-        raise ValueError("reference levels must be sorted in ascending order: pass np.sort(reference)")
-    return ref
-
-
 def normalize(w, scale: float | None = None) -> tuple[np.ndarray, float]:
     """Divide weights by their largest magnitude (or by ``scale``), into [-1, 1].
 
-    Returns ``(w / s, s)`` with the array's shape and dtype kept; ``s`` is a positive float.
+    Returns ``(w / s, s)`` with the array's shape and dtype kept; ``s`` is a positive
+    float.
     """
     w = _check_finite(w)
-    s = float(np.max(np.abs(w))) if scale is None else float(scale)
-    if not np.isfinite(s) or s <= 0:
-        raise ValueError(
-            "cannot normalize all-zero weights (their maximum is 0): check that training ran"
-            if scale is None
-            else f"scale must be a positive finite number, got {scale!r}"
+    if scale is None:
+        if w.size == 0:
+            raise ValueError("weights are empty: pass at least one weight to normalize")
+        s = float(np.max(np.abs(w)))
+        if s == 0:
+            raise ValueError(
+                "cannot normalize all-zero weights (their maximum is 0): check that "
+                "training ran"
+            )
+    else:
+        s = checks.number(
+            "scale", scale, positive=True, hint="pass the largest magnitude, or None"
         )
-    return (w / np.asarray(s, dtype=w.dtype) if np.issubdtype(w.dtype, np.floating) else w / s), s
+    return (
+        w / np.asarray(s, dtype=w.dtype)
+        if np.issubdtype(w.dtype, np.floating)
+        else w / s
+    ), s
 
 
 def uniform(w, levels: int) -> np.ndarray:
-    """Round magnitudes of normalized weights to ``levels`` evenly spaced values in [0, 1].
+    """Round magnitudes of normalized weights to ``levels`` evenly spaced values in [0,
+    1].
 
     ``w``: any shape, values in [-1, 1]. The result has at most ``levels`` distinct
     magnitudes, zero and one included; signs are kept.
@@ -131,51 +129,42 @@ def uniform(w, levels: int) -> np.ndarray:
     w = _check_unit(w)
     steps = levels - 1
     magnitude = np.minimum(np.floor(np.abs(w) * steps + 0.5), steps) / steps
-    return (np.sign(w) * magnitude).astype(w.dtype if np.issubdtype(w.dtype, np.floating) else np.float64)
-
-
-def snap(w, reference) -> np.ndarray:
-    """Move each magnitude to the nearest reference level; signs are kept.
-
-    ``reference``: 1-D, ascending, non-negative levels. Ties go to the larger level. A zero
-    counts as positive, so it too lands on a reference level (itself, when 0 is one).
-    """
-    ref = _check_reference(reference)
-    w = _check_finite(w)
-    magnitude = np.abs(w)
-    upper = np.clip(np.searchsorted(ref, magnitude, side="left"), 1, max(ref.size - 1, 1))
-    lower = upper - 1
-    if ref.size == 1:
-        nearest = np.full_like(magnitude, ref[0], dtype=np.float64)
-    else:
-        go_up = (ref[upper] - magnitude) <= (magnitude - ref[lower])
-        nearest = np.where(go_up, ref[upper], ref[lower])
-    out = np.where(w < 0, -1.0, 1.0) * nearest
-    return out.astype(w.dtype) if np.issubdtype(w.dtype, np.floating) else out
+    return (np.sign(w) * magnitude).astype(
+        w.dtype if np.issubdtype(w.dtype, np.floating) else np.float64
+    )
 
 
 def proposed(w, levels: int, reference) -> np.ndarray:
-    """The proposed method: :func:`uniform` to ``levels``, then :func:`snap` to ``reference``."""
+    """The proposed method: :func:`uniform` to ``levels``, then :func:`snap` to
+    ``reference``."""
     return snap(uniform(w, levels), reference)
 
 
-def sampling_levels(levels: int, device="PCMO", branch: str = "potentiation") -> np.ndarray:
-    """The device curve at ``levels`` evenly spaced pulse numbers (first, last included), shape (levels,)."""
+def sampling_levels(
+    levels: int, device="PCMO", branch: str = "potentiation"
+) -> np.ndarray:
+    """The device curve at ``levels`` evenly spaced pulse numbers (first, last
+    included), shape (levels,)."""
     levels = _check_levels(levels)
     return devices.get(device).conductance(np.linspace(0.0, 1.0, levels), branch)
 
 
 def sampling(w, levels: int, device="PCMO", branch: str = "potentiation") -> np.ndarray:
-    """The sampling method: snap magnitudes to the device curve sampled at ``levels`` pulses."""
+    """The sampling method: snap magnitudes to the device curve sampled at ``levels``
+    pulses."""
     _check_unit(w)
     return snap(w, sampling_levels(levels, device, branch))
 
 
-def device_levels(levels: int, mapping: str = "differential", counting: str = "magnitude") -> int:
-    """How many levels one device must hold to give ``levels`` under a mapping and counting.
+def device_levels(
+    levels: int, mapping: str = "differential", counting: str = "magnitude"
+) -> int:
+    """How many levels one device must hold to give ``levels`` under a mapping and
+    counting.
 
     Differential pair, magnitude counting: ``L`` (each device holds the magnitude).
-    Differential pair, signed counting: ``(L + 1) // 2`` magnitudes, at most ``L`` signed values.
+    Differential pair, signed counting: ``(L + 1) // 2`` magnitudes, at most ``L``
+    signed values.
     One device plus a reference, magnitude counting: ``2L - 1`` (the signed range).
     One device plus a reference, signed counting: ``L``.
     """
@@ -189,55 +178,61 @@ def device_levels(levels: int, mapping: str = "differential", counting: str = "m
 
 
 def _check_option(name: str, value: str) -> str:
-    if name not in OPTIONS:
-        raise ValueError(f"unknown option {name!r}: use one of {', '.join(OPTIONS)}")
-    if value not in OPTIONS[name]:
-        raise ValueError(f"unknown {name} {value!r}: use one of {', '.join(OPTIONS[name])}")
-    return value
+    """``value`` when it is a choice of the option ``name`` (of :data:`OPTIONS`)."""
+    return checks.choice(name, value, OPTIONS[name])
 
 
-def _method(u, method: str, k: int, device, branch: str) -> np.ndarray:
-    """Quantize ``u`` in [-1, 1] (or [0, 1]) to ``k`` device levels by ``method``."""
+def _check_method(method: str) -> str:
+    if isinstance(method, str) and method not in METHODS and "," in method:
+        raise ValueError(
+            f"method {method!r} is one method: pass one of {', '.join(METHODS)}"
+        )
+    return checks.choice("method", method, METHODS)
+
+
+def _method(u, method: str, k: int, device: devices.Device, branch: str) -> np.ndarray:
+    """Quantize ``u`` in [-1, 1] (or [0, 1]) to ``k`` levels of ``device`` by a checked
+    ``method``."""
     if method == "proposed":
         return proposed(u, k, device.reference_levels(branch))
     if method == "sampling":
         return sampling(u, k, device, branch)
     if method == "uniform":
         return uniform(u, k)
-    if method == "optimal":  # beyond the paper: see synquant.optimal
-        from . import optimal
-
-        # zero (Gmin) stays a level, as in the other methods' L
-        return optimal.quantize(u, k, device.reference_levels(branch), keep_first=True)
-    raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    # "optimal", beyond the paper (synquant.optimal): zero (Gmin) stays a level, as in
+    # the other methods' L
+    return optimal.quantize(u, k, device.reference_levels(branch), keep_first=True)
 
 
 def _options(options: dict) -> dict[str, str]:
     unknown = set(options) - set(OPTIONS)
     if unknown:
-        raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}: use {', '.join(OPTIONS)}")
+        raise ValueError(
+            f"unknown option(s) {', '.join(sorted(unknown))}: use {', '.join(OPTIONS)}"
+        )
     opt = {**DEFAULTS, **options}
     for name, value in opt.items():
         _check_option(name, value)
     return opt
 
 
-def layers(weights: dict, method: str, levels: int, device="PCMO", **options) -> dict[str, tuple[np.ndarray, float]]:
+def layers(
+    weights: dict, method: str, levels: int, device="PCMO", **options
+) -> dict[str, tuple[np.ndarray, float]]:
     """Quantized layers in normalized units: ``{"W1": (q1, s1), "W2": (q2, s2)}``.
 
     ``q`` lies in [-1, 1] with the layer's shape (one more row, the bias, with
     ``bias="crossbar"``); ``q * s`` is the layer in the original units. Under the
-    differential mapping ``|q|`` is the programmed device's normalized conductance; under
-    the reference mapping the device holds ``(q + 1) / 2``.
+    differential mapping ``|q|`` is the programmed device's normalized conductance;
+    under
+    the reference mapping the device holds ``(q + 1) / 2``. ``weights`` must be a
+    784-H-10 network (:func:`synquant.model.check_weights`).
     """
     opt = _options(options)
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    _check_method(method)
     device = devices.get(device)
     k = device_levels(levels, opt["mapping"], opt["counting"])
-    missing = {"W1", "W2"} - set(weights)
-    if missing:
-        raise ValueError(f"weights lack {', '.join(sorted(missing))}: a weight set has W1, b1, W2, b2")
+    model.check_weights(weights)
 
     arrays = {}
     for name in ("W1", "W2"):
@@ -262,7 +257,8 @@ def layers(weights: dict, method: str, levels: int, device="PCMO", **options) ->
 
 
 def network(weights: dict, method: str, levels: int, device="PCMO", **options) -> dict:
-    """Quantize a weight set ``{"W1", "b1", "W2", "b2"}`` and return it in the original units.
+    """Quantize a weight set ``{"W1", "b1", "W2", "b2"}`` and return it in the original
+    units.
 
     Each layer's weights (and, with ``bias="crossbar"``, its bias as one more row) are
     normalized, quantized by ``method`` (one of :data:`METHODS`) and scaled
@@ -270,11 +266,14 @@ def network(weights: dict, method: str, levels: int, device="PCMO", **options) -
     ``options`` are those of :data:`OPTIONS` (defaults in :data:`DEFAULTS`).
     """
     crossbar = options.get("bias") == "crossbar"
-    return unnormalize(weights, layers(weights, method, levels, device, **options), crossbar)
+    return unnormalize(
+        weights, layers(weights, method, levels, device, **options), crossbar
+    )
 
 
 def unnormalize(weights: dict, quantized: dict, crossbar: bool = False) -> dict:
-    """Weight set in the original units from :func:`layers`' output (biases split off if ``crossbar``).
+    """Weight set in the original units from :func:`layers`' output (biases split off if
+    ``crossbar``).
 
     ``quantized[name]`` may carry leading axes (Monte Carlo trials); biases not on the
     crossbar are taken from ``weights`` unchanged.

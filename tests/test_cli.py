@@ -12,18 +12,50 @@ def test_devices(capsys):
 
 def test_sweep_prints_and_writes(tmp_path, capsys, mnist):
     out_csv = tmp_path / "r.csv"
-    assert main(["sweep", "--weights", str(DEFAULT_WEIGHTS), "--levels", "5,10", "--out", str(out_csv)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--weights",
+                str(DEFAULT_WEIGHTS),
+                "--levels",
+                "5,10",
+                "--out",
+                str(out_csv),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "software accuracy" in out and "proposed" in out and out_csv.is_file()
-    assert main(["sweep", "--weights", str(DEFAULT_WEIGHTS), "--levels", "5", "--out", str(out_csv)]) == 1
-    assert "already exists; pass --force" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "sweep",
+                "--weights",
+                str(DEFAULT_WEIGHTS),
+                "--levels",
+                "5",
+                "--out",
+                str(out_csv),
+            ]
+        )
+        == 1
+    )
+    assert (
+        "already exists; delete it or pass force=True (--force)"
+        in capsys.readouterr().err
+    )
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["sweep", "--device", "unobtainium"], "unknown device 'unobtainium'"),
-    (["sweep", "--weights", "missing.npz"], "no weights file at missing.npz"),
-    (["sweep", "--methods", "best"], "unknown method 'best'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["sweep", "--device", "unobtainium"], "unknown device 'unobtainium'"),
+        (["sweep", "--weights", "missing.npz"], "no weights file at missing.npz"),
+        (["sweep", "--methods", "best"], "unknown method 'best'"),
+    ],
+)
 def test_errors_are_one_line(argv, message, capsys, mnist):
     assert main(argv) == 1
     err = capsys.readouterr().err
@@ -36,9 +68,67 @@ def test_bad_levels_exit_by_argparse(capsys):
     assert exc.value.code == 2 and "at least 2" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_train_refuses_to_overwrite(tmp_path, capsys, mnist):
     out = tmp_path / "w.npz"
     assert main(["train", "--epochs", "1", "--out", str(out)]) == 0
     assert out.is_file() and "test accuracy" in capsys.readouterr().out
     assert main(["train", "--epochs", "1", "--out", str(out)]) == 1
-    assert "pass --force" in capsys.readouterr().err
+    assert (
+        "already exists; delete it or pass force=True (--force)"
+        in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("epochs", ["0", "-1"])
+def test_train_refuses_no_epochs_before_training(tmp_path, capsys, monkeypatch, epochs):
+    from synquant import model
+
+    monkeypatch.setattr(model, "train", lambda *a, **k: pytest.fail("training started"))
+    assert main(["train", "--epochs", epochs, "--out", str(tmp_path / "w.npz")]) == 1
+    assert f"epochs must be a positive integer, got {epochs}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_short_training_gets_its_own_tag(tmp_path, capsys, monkeypatch, mnist):
+    from synquant import model
+
+    monkeypatch.setattr(
+        model, "WEIGHTS_DIR", tmp_path
+    )  # the checkout's folder, for this test
+    monkeypatch.setenv("SYNQUANT_HOME", str(tmp_path / "home"))
+    assert main(["train", "--seed", "5", "--epochs", "1", "--hidden", "16"]) == 0
+    recipe = model.get_recipe("paper").replace(epochs=1, hidden=16)
+    saved = sorted(p.name for p in tmp_path.glob("*.npz"))
+    assert saved == [f"{recipe.tag}-seed5.npz"] and recipe.tag != "paper"
+    assert f"tag {recipe.tag}" in capsys.readouterr().out
+    weights, meta = model.load_weights(tmp_path / saved[0])
+    assert (
+        weights["W1"].shape == (784, 16)
+        and meta["tag"] == recipe.tag
+        and meta["epochs"] == 1
+    )
+    # the paper recipe's name finds nothing: the short run is never taken for the
+    # paper's network
+    with pytest.raises(model.WeightsError, match="no cached weights paper-seed5.npz"):
+        model.resolve_weights(None, "paper", 5)
+    # a 784-16-10 network sweeps from its file, and from the cache by its overrides
+    assert main(["sweep", "--weights", str(tmp_path / saved[0]), "--levels", "5"]) == 0
+    assert (
+        main(
+            ["sweep", "--seed", "5", "--epochs", "1", "--hidden", "16", "--levels", "5"]
+        )
+        == 0
+    )
+    assert "software accuracy" in capsys.readouterr().out
+
+
+def test_debug_prints_the_traceback(capsys):
+    assert main(["sweep", "--methods", ",", "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().splitlines()[-1].startswith(
+        "error: --methods ','"
+    )
+    assert main(["--debug", "sweep", "--methods", ","]) == 1
+    assert "Traceback" in capsys.readouterr().err

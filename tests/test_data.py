@@ -22,8 +22,16 @@ def _write(path, arrays):
 @pytest.fixture
 def raw(mnist):
     (x_train, y_train), (x_test, y_test) = mnist
-    to_u8 = lambda x: np.round(x * 255).astype(np.uint8).reshape(-1, 28, 28)
-    return {"x_train": to_u8(x_train), "y_train": y_train, "x_test": to_u8(x_test), "y_test": y_test}
+
+    def to_u8(x):
+        return np.round(x * 255).astype(np.uint8).reshape(-1, 28, 28)
+
+    return {
+        "x_train": to_u8(x_train),
+        "y_train": y_train,
+        "x_test": to_u8(x_test),
+        "y_test": y_test,
+    }
 
 
 def test_checksums_identify_the_arrays(raw):
@@ -33,7 +41,9 @@ def test_checksums_identify_the_arrays(raw):
 
 def test_missing_file(monkeypatch, tmp_path):
     monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "nowhere.npz"))
-    with pytest.raises(data.MNISTError, match="does not name a file: set SYNQUANT_MNIST"):
+    with pytest.raises(
+        data.MNISTError, match="does not name a file: set SYNQUANT_MNIST"
+    ):
         data.load_mnist()
 
 
@@ -41,7 +51,9 @@ def test_corrupt_file_fails_checksum(monkeypatch, tmp_path, raw):
     raw = dict(raw, y_test=raw["y_test"].copy())
     raw["y_test"][0] ^= 1
     monkeypatch.setenv(data.ENV_VAR, str(_write(tmp_path / "bad.npz", raw)))
-    with pytest.raises(data.MNISTError, match="y_test .* does not match the standard MNIST checksum"):
+    with pytest.raises(
+        data.MNISTError, match="y_test .* does not match the standard MNIST checksum"
+    ):
         data.load_mnist()
 
 
@@ -55,8 +67,12 @@ def test_truncated_file(monkeypatch, tmp_path, raw):
 
 
 def test_missing_arrays(monkeypatch, tmp_path, raw):
-    monkeypatch.setenv(data.ENV_VAR, str(_write(tmp_path / "part.npz", {"x_train": raw["x_train"]})))
-    with pytest.raises(data.MNISTError, match="lacks the arrays x_test, y_test, y_train"):
+    monkeypatch.setenv(
+        data.ENV_VAR, str(_write(tmp_path / "part.npz", {"x_train": raw["x_train"]}))
+    )
+    with pytest.raises(
+        data.MNISTError, match="lacks the arrays x_test, y_test, y_train"
+    ):
         data.load_mnist()
 
 
@@ -76,5 +92,18 @@ def test_no_file_and_no_network(monkeypatch, tmp_path):
     monkeypatch.delenv(data.ENV_VAR, raising=False)
     monkeypatch.setattr(data, "PROJECT_FILE", tmp_path / "mnist.npz")
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(data.MNISTError, match="could not be downloaded .*network is unreachable.*set SYNQUANT_MNIST"):
+    with pytest.raises(
+        data.MNISTError,
+        match="could not be downloaded .*network is unreachable.*set SYNQUANT_MNIST",
+    ):
+        data.load_mnist()
+
+
+def test_npy_file_named_as_mnist(monkeypatch, tmp_path, raw):
+    np.save(tmp_path / "x.npy", raw["x_test"])
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "x.npy"))
+    with pytest.raises(
+        data.MNISTError,
+        match=r"x.npy is not a readable .npz file \(it is a .npy array file\)",
+    ):
         data.load_mnist()

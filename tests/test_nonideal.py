@@ -1,4 +1,4 @@
-"""Device non-idealities: seeded Monte Carlo on synthetic weights (no MNIST, no Keras)."""
+"""Device non-idealities: seeded Monte Carlo on synthetic weights (no MNIST, Keras)."""
 
 import numpy as np
 import pytest
@@ -21,7 +21,8 @@ def weights():
 
 @pytest.fixture(scope="module")
 def xy(weights):
-    """200 synthetic images labelled by the unquantized network itself (its accuracy is 1)."""
+    """200 synthetic images labelled by the unquantized network itself (its accuracy is
+    1)."""
     x = np.random.default_rng(1).random((200, 784), dtype=np.float32)
     x[:, :50] = 0  # a border of always-dark pixels, as in MNIST
     return x, np.argmax(evaluate.predict(weights, x), axis=1)
@@ -33,20 +34,37 @@ def layer(q, scale=1.0):
 
 
 def draw(q, trials=20, seed=0, device=PCMO, **effects):
-    return nonideal.perturb(layer(q), device, trials, np.random.default_rng(seed), **effects)["W1"][0]
+    return nonideal.perturb(
+        layer(q), device, trials, np.random.default_rng(seed), **effects
+    )["W1"][0]
 
 
-# -- no effect: the quantized values, exactly ---------------------------------------------
+# -- no effect: the quantized values, exactly
+# ---------------------------------------------
 
 
-@pytest.mark.parametrize("options", [
-    {}, {"mapping": "reference"}, {"bias": "crossbar", "scale": "network"}, {"branch": "depression"},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"mapping": "reference"},
+        {"bias": "crossbar", "scale": "network"},
+        {"branch": "depression"},
+    ],
+)
 @pytest.mark.parametrize("method", ["proposed", "sampling", "uniform"])
 def test_effects_off_returns_quantized_exactly(weights, method, options):
     q = quantize.layers(weights, method, 9, PCMO, **options)
     opt = {**quantize.DEFAULTS, **options}
-    out = nonideal.perturb(q, PCMO, 3, np.random.default_rng(0), mapping=opt["mapping"], branch=opt["branch"], **OFF)
+    out = nonideal.perturb(
+        q,
+        PCMO,
+        3,
+        np.random.default_rng(0),
+        mapping=opt["mapping"],
+        branch=opt["branch"],
+        **OFF,
+    )
     assert out.keys() == q.keys()
     for name, (q_trials, s) in out.items():
         assert s == q[name][1]
@@ -55,7 +73,8 @@ def test_effects_off_returns_quantized_exactly(weights, method, options):
             np.testing.assert_array_equal(trial, q[name][0])
 
 
-# -- pulses and the curve -----------------------------------------------------------------
+# -- pulses and the curve
+# -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", devices.names())
@@ -63,19 +82,29 @@ def test_effects_off_returns_quantized_exactly(weights, method, options):
 def test_pulses_at_the_ends_and_on_the_levels(name, branch):
     device = devices.get(name)
     steps = device.states - 1
-    np.testing.assert_allclose(nonideal.pulses([0.0, 1.0], device, branch), [0, steps], atol=1e-9)
-    np.testing.assert_allclose(nonideal.pulses(device.reference_levels(branch), device, branch),
-                               np.arange(device.states), atol=1e-7)
+    np.testing.assert_allclose(
+        nonideal.pulses([0.0, 1.0], device, branch), [0, steps], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        nonideal.pulses(device.reference_levels(branch), device, branch),
+        np.arange(device.states),
+        atol=1e-7,
+    )
 
 
-@given(arrays(np.float64, st.integers(1, 50), elements=st.floats(0, 1)),
-       st.sampled_from(devices.names()), st.sampled_from(devices.BRANCHES))
+@given(
+    arrays(np.float64, st.integers(1, 50), elements=st.floats(0, 1)),
+    st.sampled_from(devices.names()),
+    st.sampled_from(devices.BRANCHES),
+)
 @settings(max_examples=50, deadline=None)
 def test_pulses_invert_the_curve(g, name, branch):
     device = devices.get(name)
     p = nonideal.pulses(g, device, branch)
     assert p.shape == g.shape and np.all((p >= 0) & (p <= device.states - 1))
-    np.testing.assert_allclose(device.conductance(p / (device.states - 1), branch), g, atol=1e-9)
+    np.testing.assert_allclose(
+        device.conductance(p / (device.states - 1), branch), g, atol=1e-9
+    )
 
 
 def test_pulses_of_a_linear_device_are_proportional():
@@ -86,7 +115,9 @@ def test_pulses_of_a_linear_device_are_proportional():
 @given(st.floats(-9.9, 9.9).filter(lambda nl: abs(nl) > 1e-3))
 @settings(max_examples=40, deadline=None)
 def test_labels_to_a_matches_root_finding(nl):
-    assert nonideal.labels_to_a(nl) == pytest.approx(devices.nl_to_a(nl, grid=None, table=False), rel=2e-6)
+    assert nonideal.labels_to_a(nl) == pytest.approx(
+        devices.nl_to_a(nl, grid=None, table=False), rel=2e-6
+    )
 
 
 @given(st.floats(0, 1), st.sampled_from([0.03, 0.3, 2.5, 31.6]), st.booleans())
@@ -103,7 +134,8 @@ def test_curve_stays_finite_for_steep_depression():
     assert np.all(np.isfinite(f)) and f[0] == 0 and f[-1] == 1
 
 
-# -- write noise --------------------------------------------------------------------------
+# -- write noise
+# --------------------------------------------------------------------------
 
 
 def test_write_noise_scales_with_sqrt_of_pulses():
@@ -113,8 +145,12 @@ def test_write_noise_scales_with_sqrt_of_pulses():
     out = draw(q, trials=20000, sigma=sigma)
     expected = sigma * np.sqrt(np.concatenate([counts, counts]))
     np.testing.assert_allclose(np.std(out, axis=0), expected, rtol=0.03)
-    np.testing.assert_allclose(np.mean(out, axis=0), q, atol=4 * expected.max() / np.sqrt(20000))
-    assert np.all(out[:, [0, len(counts)]] == 0)  # a device left at Gmin takes no write noise
+    np.testing.assert_allclose(
+        np.mean(out, axis=0), q, atol=4 * expected.max() / np.sqrt(20000)
+    )
+    assert np.all(
+        out[:, [0, len(counts)]] == 0
+    )  # a device left at Gmin takes no write noise
 
 
 def test_write_noise_defaults_to_the_device_sigma():
@@ -128,8 +164,12 @@ def test_reference_mapping_noise_on_the_single_device():
     q = np.array([-1.0, 1.0, 2 * PCMO.reference_levels()[16] - 1], dtype=np.float32)
     out = draw(q, trials=20000, mapping="reference", sigma=sigma)
     assert np.all(out[:, 0] == -1)  # u = 0: Gmin, no pulse, no noise
-    assert np.all(out[:, 1] <= 1) and np.any(out[:, 1] < 1)  # u = 1: noisy, clipped at Gmax
-    assert np.std(out[:, 2]) == pytest.approx(2 * sigma * 4, rel=0.03)  # weight = 2u - 1
+    assert np.all(out[:, 1] <= 1) and np.any(
+        out[:, 1] < 1
+    )  # u = 1: noisy, clipped at Gmax
+    assert np.std(out[:, 2]) == pytest.approx(
+        2 * sigma * 4, rel=0.03
+    )  # weight = 2u - 1
 
 
 def test_programmed_conductance_is_clipped():
@@ -137,7 +177,8 @@ def test_programmed_conductance_is_clipped():
     assert np.all(np.abs(out) <= 1) and np.any(out[:, 0] < 1) and np.any(out[:, 1] > -1)
 
 
-# -- read noise ---------------------------------------------------------------------------
+# -- read noise
+# ---------------------------------------------------------------------------
 
 
 def test_read_noise_on_both_devices_unclipped():
@@ -145,7 +186,9 @@ def test_read_noise_on_both_devices_unclipped():
     out = draw(q, trials=20000, sigma=0, read_sigma=0.01)
     # differential: two devices read, so the weight's read noise is sqrt(2) * read_sigma
     np.testing.assert_allclose(np.std(out, axis=0), 0.01 * np.sqrt(2), rtol=0.03)
-    np.testing.assert_allclose(np.mean(out, axis=0), q, atol=1e-3)  # unbiased, no clipping
+    np.testing.assert_allclose(
+        np.mean(out, axis=0), q, atol=1e-3
+    )  # unbiased, no clipping
     assert np.max(out[:, 3]) > 1
     ref = draw(q, trials=20000, sigma=0, read_sigma=0.01, mapping="reference")
     np.testing.assert_allclose(np.std(ref, axis=0), 0.02, rtol=0.03)
@@ -159,7 +202,8 @@ def test_effects_draw_from_separate_streams():
     np.testing.assert_allclose(both, write + read, atol=1e-6)
 
 
-# -- stuck-at faults ----------------------------------------------------------------------
+# -- stuck-at faults
+# ----------------------------------------------------------------------
 
 
 def test_stuck_fractions_come_out_as_requested():
@@ -194,14 +238,19 @@ def test_everything_stuck():
     assert np.all(draw(q, mapping="reference", stuck_max=1.0) == 1)
 
 
-# -- device-to-device spread of the nonlinearity ------------------------------------------
+# -- device-to-device spread of the nonlinearity
+# ------------------------------------------
 
 
 def test_zero_spread_is_the_nominal_curve():
     g = PCMO.reference_levels()[::7]
     q = np.concatenate([g, -g]).astype(np.float32)
-    np.testing.assert_array_equal(draw(q, sigma=0, nl_spread=0.0), np.broadcast_to(q, (20, q.size)))
-    np.testing.assert_allclose(draw(q, sigma=0, nl_spread=1e-9), np.broadcast_to(q, (20, q.size)), atol=2e-5)
+    np.testing.assert_array_equal(
+        draw(q, sigma=0, nl_spread=0.0), np.broadcast_to(q, (20, q.size))
+    )
+    np.testing.assert_allclose(
+        draw(q, sigma=0, nl_spread=1e-9), np.broadcast_to(q, (20, q.size)), atol=2e-5
+    )
 
 
 @pytest.mark.parametrize("branch", devices.BRANCHES)
@@ -209,18 +258,27 @@ def test_spread_moves_levels_between_fixed_ends(branch):
     levels = PCMO.reference_levels(branch)
     q = np.array([0.0, levels[25], levels[40], 1.0], dtype=np.float32)
     out = draw(q, trials=4000, sigma=0, nl_spread=0.5, branch=branch)
-    assert np.all(out[:, 0] == 0) and np.allclose(out[:, 3], 1, atol=1e-6)  # every curve runs from 0 to 1
+    assert np.all(out[:, 0] == 0) and np.allclose(
+        out[:, 3], 1, atol=1e-6
+    )  # every curve runs from 0 to 1
     assert np.all((out >= 0) & (out <= 1))
     assert np.all(np.std(out[:, 1:3], axis=0) > 1e-3)
-    # each device reaches its own curve at the nominal pulse number, its label N(nominal, 0.5):
+    # each device reaches its own curve at the nominal pulse number, its label
+    # N(nominal, 0.5):
     # the map label -> conductance is monotone, so quantiles map onto quantiles
     x, nominal = 25 / (PCMO.states - 1), nonideal._nominal_label(PCMO, branch)
     for p in (0.1, 0.5, 0.9):
-        expected = [devices.curve(x, nonideal.labels_to_a(nominal + 0.5 * stats.norm.ppf(c))) for c in (p, 1 - p)]
-        assert np.quantile(out[:, 1], p) == pytest.approx(sorted(expected)[0 if p < 0.5 else 1], abs=3e-3)
+        expected = [
+            devices.curve(x, nonideal.labels_to_a(nominal + 0.5 * stats.norm.ppf(c)))
+            for c in (p, 1 - p)
+        ]
+        assert np.quantile(out[:, 1], p) == pytest.approx(
+            sorted(expected)[0 if p < 0.5 else 1], abs=3e-3
+        )
 
 
-# -- seeds --------------------------------------------------------------------------------
+# -- seeds
+# --------------------------------------------------------------------------------
 
 
 EFFECTS = dict(nl_spread=0.3, read_sigma=0.01, stuck_min=0.01, stuck_max=0.01)
@@ -228,7 +286,10 @@ EFFECTS = dict(nl_spread=0.3, read_sigma=0.01, stuck_min=0.01, stuck_max=0.01)
 
 def test_same_seed_same_draws_different_seed_different(weights):
     q = quantize.layers(weights, "proposed", 7, PCMO)
-    a, b, c = (nonideal.perturb(q, PCMO, 2, np.random.default_rng(s), **EFFECTS) for s in (5, 5, 6))
+    a, b, c = (
+        nonideal.perturb(q, PCMO, 2, np.random.default_rng(s), **EFFECTS)
+        for s in (5, 5, 6)
+    )
     for name in q:
         np.testing.assert_array_equal(a[name][0], b[name][0])
         assert not np.array_equal(a[name][0], c[name][0])
@@ -237,9 +298,22 @@ def test_same_seed_same_draws_different_seed_different(weights):
 
 def test_monte_carlo_is_seeded(weights, xy):
     x, y = xy
-    runs = [nonideal.monte_carlo(weights, "proposed", 5, trials=6, seed=s, x=x, y=y, **EFFECTS)
-            for s in (1, 1, 2)]
-    assert runs[0].shape == (6,) and np.all((runs[0] >= 0) & (runs[0] <= 1))
+    runs = [
+        nonideal.monte_carlo(
+            weights, "proposed", 5, trials=6, seed=s, x=x, y=y, **EFFECTS
+        )
+        for s in (1, 1, 2)
+    ]
+    # each trial is the accuracy of perturb's trial of the same seed, evaluated one by
+    # one
+    q = quantize.layers(weights, "proposed", 5, PCMO)
+    noisy = nonideal.perturb(q, PCMO, 6, np.random.default_rng(1), **EFFECTS)
+    full = quantize.unnormalize(weights, noisy)
+    alone = [
+        evaluate.accuracy({**full, "W1": full["W1"][t], "W2": full["W2"][t]}, x, y)
+        for t in range(6)
+    ]
+    np.testing.assert_allclose(runs[0], alone, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2])
 
@@ -247,19 +321,26 @@ def test_monte_carlo_is_seeded(weights, xy):
 @pytest.mark.parametrize("options", [{}, {"bias": "crossbar", "mapping": "reference"}])
 def test_monte_carlo_without_effects_is_the_quantized_network(weights, xy, options):
     x, y = xy
-    acc = nonideal.monte_carlo(weights, "uniform", 6, trials=3, x=x, y=y, **OFF, **options)
-    expected = evaluate.accuracy(quantize.network(weights, "uniform", 6, PCMO, **options), x, y)
+    acc = nonideal.monte_carlo(
+        weights, "uniform", 6, trials=3, x=x, y=y, **OFF, **options
+    )
+    expected = evaluate.accuracy(
+        quantize.network(weights, "uniform", 6, PCMO, **options), x, y
+    )
     np.testing.assert_allclose(acc, expected)
 
 
 def test_monte_carlo_faults_cost_accuracy(weights, xy):
     x, y = xy
     clean = nonideal.monte_carlo(weights, "proposed", 15, trials=4, x=x, y=y, **OFF)
-    broken = nonideal.monte_carlo(weights, "proposed", 15, trials=4, x=x, y=y, stuck_max=0.3)
+    broken = nonideal.monte_carlo(
+        weights, "proposed", 15, trials=4, x=x, y=y, stuck_max=0.3
+    )
     assert np.mean(broken) < np.mean(clean) - 0.1
 
 
-# -- confidence interval ------------------------------------------------------------------
+# -- confidence interval
+# ------------------------------------------------------------------
 
 
 def test_confidence_interval_is_the_t_interval():
@@ -267,26 +348,40 @@ def test_confidence_interval_is_the_t_interval():
     mean, lo, hi = nonideal.confidence_interval(acc, 0.9)
     expected = stats.t.interval(0.9, 3, loc=acc.mean(), scale=stats.sem(acc))
     assert mean == pytest.approx(0.9225) and (lo, hi) == pytest.approx(expected)
-    assert nonideal.confidence_interval(np.full(5, 0.95)) == pytest.approx((0.95, 0.95, 0.95))
+    assert nonideal.confidence_interval(np.full(5, 0.95)) == pytest.approx(
+        (0.95, 0.95, 0.95)
+    )
     assert nonideal.confidence_interval(acc, 0.99)[1] < lo
 
 
-# -- bad inputs ---------------------------------------------------------------------------
+# -- bad inputs
+# ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(sigma=-0.1), "sigma must be a finite number >= 0"),
-    (dict(read_sigma=np.nan), "read_sigma must be a finite number"),
-    (dict(nl_spread=np.inf), "nl_spread must be a finite number"),
-    (dict(stuck_min=1.5), "stuck_min is a fraction"),
-    (dict(stuck_max=-0.01), "stuck_max is a fraction"),
-    (dict(stuck_min=0.6, stuck_max=0.5), "exceeds 1"),
-    (dict(mapping="single"), "unknown mapping 'single': use one of differential, reference"),
-    (dict(branch="up"), "unknown branch 'up'"),
-    (dict(trials=0), "trials must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(sigma=-0.1), "sigma must be a finite number >= 0"),
+        (dict(read_sigma=np.nan), "read_sigma must be a finite number"),
+        (dict(nl_spread=np.inf), "nl_spread must be a finite number"),
+        (dict(stuck_min=1.5), "stuck_min is a fraction"),
+        (dict(stuck_max=-0.01), "stuck_max is a fraction"),
+        (dict(stuck_min=0.6, stuck_max=0.5), "exceeds 1"),
+        (
+            dict(mapping="single"),
+            "unknown mapping 'single': use one of differential, reference",
+        ),
+        (dict(branch="up"), "unknown branch 'up'"),
+        (dict(trials=0), "trials must be a positive integer"),
+    ],
+)
 def test_bad_effects_raise(kwargs, match):
-    args = dict(quantized=layer([0.5]), device=PCMO, trials=2, rng=np.random.default_rng(0)) | kwargs
+    args = (
+        dict(
+            quantized=layer([0.5]), device=PCMO, trials=2, rng=np.random.default_rng(0)
+        )
+        | kwargs
+    )
     with pytest.raises(ValueError, match=match):
         nonideal.perturb(**args)
 

@@ -1,25 +1,32 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from synquant import devices, quantize
 
-unit = arrays(np.float64, st.integers(1, 200), elements=st.floats(-1, 1, allow_nan=False))
-finite = arrays(np.float64, st.integers(1, 200), elements=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))
+unit = arrays(
+    np.float64, st.integers(1, 200), elements=st.floats(-1, 1, allow_nan=False)
+)
+finite = arrays(
+    np.float64,
+    st.integers(1, 200),
+    elements=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+)
 levels = st.integers(2, 60)
 PCMO = devices.get("PCMO")
 
 
 @given(finite)
 def test_normalize_into_unit_range(w):
-    if not np.any(w):
-        return
+    assume(np.any(w))
     w_n, s = quantize.normalize(w)
     assert s == np.max(np.abs(w)) and np.max(np.abs(w_n)) == pytest.approx(1)
     assert np.all(np.abs(w_n) <= 1)
-    assert np.all((np.sign(w_n) == np.sign(w)) | (w_n == 0))  # a subnormal may underflow to 0
+    assert np.all(
+        (np.sign(w_n) == np.sign(w)) | (w_n == 0)
+    )  # a subnormal may underflow to 0
 
 
 @given(unit, levels)
@@ -68,15 +75,26 @@ def test_proposed_output_on_device_levels(w, L):
 def test_proposed_approaches_uniform_with_many_states(w, L):
     fine = PCMO.reference_levels(states=200_000)
     gap = np.max(np.diff(fine))
-    np.testing.assert_allclose(quantize.proposed(w, L, fine), quantize.uniform(w, L), atol=gap)
+    np.testing.assert_allclose(
+        quantize.proposed(w, L, fine), quantize.uniform(w, L), atol=gap
+    )
 
 
-@given(unit, st.integers(2, 25), st.sampled_from(devices.names()), st.sampled_from(devices.BRANCHES))
+@given(
+    unit,
+    st.integers(2, 25),
+    st.sampled_from(devices.names()),
+    st.sampled_from(devices.BRANCHES),
+)
 def test_sampling_levels_lie_on_the_device_curve(w, L, name, branch):
     device = devices.get(name)
     lv = quantize.sampling_levels(L, device, branch)
     np.testing.assert_allclose(lv, device.conductance(np.linspace(0, 1, L), branch))
-    assert lv.shape == (L,) and lv[0] == pytest.approx(0, abs=1e-12) and lv[-1] == pytest.approx(1)
+    assert (
+        lv.shape == (L,)
+        and lv[0] == pytest.approx(0, abs=1e-12)
+        and lv[-1] == pytest.approx(1)
+    )
     q = quantize.sampling(w, L, device, branch)
     assert np.all(np.isin(np.abs(q), lv))
 
@@ -84,14 +102,25 @@ def test_sampling_levels_lie_on_the_device_curve(w, L, name, branch):
 def test_device_levels_counting():
     assert quantize.device_levels(10) == 10
     assert quantize.device_levels(10, counting="signed") == 5
-    assert quantize.device_levels(9, counting="signed") == 5  # -4..4: nine signed values
+    assert (
+        quantize.device_levels(9, counting="signed") == 5
+    )  # -4..4: nine signed values
     assert quantize.device_levels(10, mapping="reference") == 19
     assert quantize.device_levels(10, mapping="reference", counting="signed") == 10
 
 
 @pytest.mark.parametrize("method", quantize.METHODS)
-@pytest.mark.parametrize("option", [{}, {"mapping": "reference"}, {"counting": "signed"}, {"scale": "network"},
-                                    {"branch": "depression"}, {"bias": "crossbar"}])
+@pytest.mark.parametrize(
+    "option",
+    [
+        {},
+        {"mapping": "reference"},
+        {"counting": "signed"},
+        {"scale": "network"},
+        {"branch": "depression"},
+        {"bias": "crossbar"},
+    ],
+)
 def test_network_keeps_shapes_and_counts_levels(random_weights, method, option):
     out = quantize.network(random_weights, method, 7, **option)
     for key, a in random_weights.items():
@@ -99,8 +128,13 @@ def test_network_keeps_shapes_and_counts_levels(random_weights, method, option):
     layers = quantize.layers(random_weights, method, 7, **option)
     for name, (q, s) in layers.items():
         assert np.max(np.abs(q)) <= 1 + 1e-6
-        np.testing.assert_allclose(q * s, out[name] if q.shape == out[name].shape else
-                                   np.vstack([out[name], out["b" + name[1:]]]), rtol=1e-6)
+        np.testing.assert_allclose(
+            q * s,
+            out[name]
+            if q.shape == out[name].shape
+            else np.vstack([out[name], out["b" + name[1:]]]),
+            rtol=1e-6,
+        )
         distinct = len(np.unique(np.round(q, 9)))
         signed = 7 if option.get("counting") == "signed" else 13
         assert distinct <= signed
@@ -110,7 +144,11 @@ def test_network_keeps_shapes_and_counts_levels(random_weights, method, option):
 
 def test_network_scale_option(random_weights):
     layers = quantize.layers(random_weights, "uniform", 9, scale="network")
-    assert layers["W1"][1] == layers["W2"][1] == max(np.abs(random_weights["W2"]).max(), np.abs(random_weights["W1"]).max())
+    assert (
+        layers["W1"][1]
+        == layers["W2"][1]
+        == max(np.abs(random_weights["W2"]).max(), np.abs(random_weights["W1"]).max())
+    )
     per_layer = quantize.layers(random_weights, "uniform", 9)
     assert per_layer["W1"][1] == np.abs(random_weights["W1"]).max()
 
@@ -118,11 +156,15 @@ def test_network_scale_option(random_weights):
 def test_reference_mapping_holds_device_values(random_weights):
     q, _ = quantize.layers(random_weights, "proposed", 5, mapping="reference")["W1"]
     u = (q + 1) / 2
-    assert np.all(np.min(np.abs(u.ravel()[:, None] - PCMO.reference_levels()[None, :]), axis=1) < 1e-6)
+    assert np.all(
+        np.min(np.abs(u.ravel()[:, None] - PCMO.reference_levels()[None, :]), axis=1)
+        < 1e-6
+    )
 
 
 def test_proposed_beats_sampling_on_small_weights():
-    # most trained weights are small; the sampling method's first level above zero is far out
+    # most trained weights are small; the sampling method's first level above zero is
+    # far out
     w = np.linspace(-0.3, 0.3, 1001)
     err_p = np.mean((quantize.proposed(w, 5, PCMO.reference_levels()) - w) ** 2)
     err_s = np.mean((quantize.sampling(w, 5, PCMO) - w) ** 2)
@@ -166,8 +208,15 @@ def test_unnormalized_input():
         quantize.uniform(np.array([0.5, 2.0]), 5)
 
 
-@pytest.mark.parametrize("ref, match", [([], "non-empty"), ([0.5, 0.2], "sorted"), ([0, np.nan], "NaN"),
-                                        ([[0, 1]], "1-D")])
+@pytest.mark.parametrize(
+    "ref, match",
+    [
+        ([], "non-empty"),
+        ([0.5, 0.2], "sorted"),
+        ([0, np.nan], "NaN"),
+        ([[0, 1]], "1-D"),
+    ],
+)
 def test_bad_reference(ref, match):
     with pytest.raises(ValueError, match=match):
         quantize.snap(np.array([0.1]), ref)
@@ -182,5 +231,27 @@ def test_unknown_method_and_options(random_weights):
         quantize.network(random_weights, "proposed", 10, mapping="single")
     with pytest.raises(ValueError, match="levels must be at least 3"):
         quantize.network(random_weights, "proposed", 2, counting="signed")
-    with pytest.raises(ValueError, match="weights lack W2"):
+    with pytest.raises(ValueError, match="missing W2"):
         quantize.network({"W1": random_weights["W1"]}, "proposed", 10)
+
+
+def test_snap_refuses_signed_or_non_numeric_reference_levels():
+    with pytest.raises(
+        ValueError,
+        match=r"reference levels must be non-negative magnitudes \(smallest -0.5\)",
+    ):
+        quantize.snap(np.array([0.1, 0.6]), [-0.5, -0.2])
+    with pytest.raises(TypeError, match="reference levels must be numeric"):
+        quantize.snap(np.array([0.1, 0.6]), ["a", "b"])
+
+
+def test_levels_have_an_upper_bound():
+    assert quantize.MAX_LEVELS == 1000
+    quantize.uniform(np.array([0.3]), quantize.MAX_LEVELS)
+    with pytest.raises(ValueError, match="levels must be at most 1000"):
+        quantize.uniform(np.array([0.3]), quantize.MAX_LEVELS + 1)
+
+
+def test_network_refuses_a_weight_set_that_is_not_784_h_10(random_weights):
+    with pytest.raises(ValueError, match=r"W1 has shape \(3, 3\), expected \(784, 3\)"):
+        quantize.network({**random_weights, "W1": np.ones((3, 3))}, "proposed", 5)

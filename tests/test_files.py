@@ -1,0 +1,58 @@
+import pytest
+
+from synquant import files
+
+
+def test_check_writable_names_the_path_and_writes_nothing(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "old.csv").write_text("x")
+    cases = [
+        (tmp_path, IsADirectoryError, f"{tmp_path} is a directory"),
+        (
+            tmp_path / "a_file" / "x.csv",
+            NotADirectoryError,
+            "a_file is a file, not a folder",
+        ),
+        (tmp_path / "old.csv", FileExistsError, "old.csv already exists"),
+    ]
+    for path, error, text in cases:
+        with pytest.raises(error, match=text):
+            files.check_writable(path)
+    files.check_writable(tmp_path / "old.csv", force=True)
+    files.check_writable(
+        tmp_path / "new" / "deeper" / "x.csv"
+    )  # folders made on writing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "old.csv"]
+
+
+def test_a_folder_that_takes_no_files(tmp_path, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    # root may write into a chmod 555 folder, so the refusal is simulated
+    monkeypatch.setattr(files.tempfile, "TemporaryFile", read_only)
+    with pytest.raises(
+        PermissionError, match=r"cannot write .*x.csv: .* \(Permission denied\)"
+    ):
+        files.check_writable(tmp_path / "x.csv")
+
+
+def test_proc_takes_no_files():
+    with pytest.raises(
+        OSError, match="cannot write /proc/x.csv: /proc does not take new files"
+    ):
+        files.check_writable("/proc/x.csv")
+
+
+def test_atomic_write_cleans_up_and_names_the_path(tmp_path):
+    def broken(f):
+        f.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        files.atomic_write(tmp_path / "x.bin", broken)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(OSError, match="cannot write .*a_file/x.bin") as info:
+        files.atomic_write(tmp_path / "a_file" / "x.bin", lambda f: None)
+    assert ".tmp" not in str(info.value)

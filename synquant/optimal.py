@@ -40,7 +40,9 @@ from . import checks
 from .nearest import check_reference as _check_reference
 from .nearest import snap
 
-__all__ = ["levels", "mse", "quantize", "weight_mse", "chosen_levels", "clipping", "Clipping"]
+__all__ = [
+    "levels", "mse", "quantize", "weight_mse", "chosen_levels", "clipping", "Clipping",
+]
 
 # : Slack above 1 allowed for magnitudes, as for normalized weights in
 # :mod:`synquant.quantize`.
@@ -230,7 +232,7 @@ def chosen_levels(weights: dict, levels: int, device="PCMO", layer: str = "W1",
 
     ``{"sampling", "proposed", "optimal"}``: the device curve at ``levels`` evenly
     spaced pulses; the uniform grid snapped to the device's reference levels (distinct
-    values); and the optimal levels for the layer's own magnitudes, zero kept among them.
+    values); and the optimal levels for the layer's own magnitudes, zero among them.
     """
     from . import devices as _devices
     from . import quantize as _quantize

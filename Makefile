@@ -12,12 +12,13 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book test bench weights sweeps clean constraints help
+.PHONY: install book student test bench weights sweeps clean constraints help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book    build the book into _build/html (installs, trains if no cached weights)"
-	@echo "make test    build the book, then run the whole test suite"
+	@echo "make test    build the book and its student edition, then run the whole test suite"
+	@echo "make student the book without its solutions, into _build/student/html (after make book)"
 	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
 	@echo "make sweeps  run the sweep notebook with papermill for every device and seed (SEEDS, DEVICES)"
 
@@ -26,7 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 		{ echo "error: Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[book,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[book,test,scale]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
@@ -38,12 +39,29 @@ $(WEIGHTS): | $(STAMP)
 
 weights: $(WEIGHTS)
 
+# MathJax, served by the book itself so that its math renders offline (tools/mathjax.py:
+# the npm registry's package, pinned and checked, downloaded once into .cache/).
+MATHJAX := .cache/static/mathjax/tex-svg-full.js
+$(MATHJAX): tools/mathjax.py
+	$(PYTHON) tools/mathjax.py $(dir $@)
+
 # Every notebook is executed afresh (execute_notebooks: force); -W turns warnings into errors.
-book: $(STAMP) $(WEIGHTS)
+book: $(STAMP) $(WEIGHTS) $(MATHJAX)
 	$(BIN)/jupyter-book clean . > /dev/null
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# The student edition: the executed chapters of the last `make book` without their cells
+# tagged `solution`, built with sphinx-exercise's hide_solutions (no execution).
+student: $(STAMP) $(MATHJAX)
+	@test -d _build/jupyter_execute || { echo "error: run make book first"; exit 1; }
+	$(BIN)/python -m synquant.notebook student . _build/student/src --executed _build/jupyter_execute
+	$(BIN)/jupyter-book build _build/student/src -W -n --keep-going
+	rm -rf _build/student/html
+	mv _build/student/src/_build/html _build/student/html
+
+# The book is the execution of the chapters; the tests read what it left (no second run).
 test: book
+	$(MAKE) student
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(WEIGHTS)

@@ -20,7 +20,7 @@ help:
 	@echo "make test    build the book and its student edition, then run the whole test suite"
 	@echo "make student the book without its solutions, into _build/student/html (after make book)"
 	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
-	@echo "make sweeps  run the sweep notebook with papermill for every device and seed (SEEDS, DEVICES)"
+	@echo "make sweeps  the results chapter for every device and seed, on Dask (SEEDS, DEVICES, WORKERS)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -70,7 +70,7 @@ bench: $(STAMP) $(WEIGHTS)
 SEEDS   ?= 0 1 2 3 4
 DEVICES ?= PCMO Ag:a-Si TaOx/HfOx AlOx/HfO2 "GST PCM" EpiRAM "HZO FeFET"
 sweeps: $(STAMP) $(WEIGHTS)
-	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force
+	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force $(if $(WORKERS),--workers $(WORKERS))
 
 constraints: $(STAMP)
 	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \

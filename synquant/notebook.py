@@ -114,11 +114,35 @@ def student_sources(source: Path | str, dest: Path | str, executed: Path | str |
             origin = Path(executed) / f"{name}.ipynb"
         if not origin.is_file():
             raise FileNotFoundError(f"{name} of the table of contents: no {origin}")
+        nb = strip_solutions(nbformat.read(origin, as_version=4))
+        glued = origin.with_suffix(".glue.json")
+        if glued.is_file():
+            nb.cells.append(_glued_cell(glued))
         target = dest / f"{name}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(strip_solutions(nbformat.read(origin, as_version=4)), target)
+        nbformat.write(nb, target)
         written.append(target)
     return written
+
+
+def _glued_cell(path: Path):
+    """A hidden cell holding the values that MyST-NB kept aside (``<chapter>.glue.json``).
+
+    MyST-NB moves the outputs of ``glue(..., display=False)`` out of the notebooks it
+    executed; an unexecuted build finds glued values only in outputs, so they go back in.
+    """
+    import json
+
+    import nbformat
+
+    outputs = []
+    for output in json.loads(path.read_text()).values():
+        # kept aside without the record's prefix on its MIME types: put it back
+        prefix = output.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
+        data = {k if k.startswith(prefix) else prefix + k: v for k, v in output.get("data", {}).items()}
+        outputs.append(nbformat.from_dict({**output, "data": data}))
+    return nbformat.v4.new_code_cell("# the numbers glued into the text, as the full build computed them",
+                                     metadata={"tags": ["remove-cell"]}, outputs=outputs, execution_count=None)
 
 
 def main(argv: list[str] | None = None) -> int:

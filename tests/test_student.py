@@ -69,6 +69,31 @@ def test_student_sources_of_a_fixture_book(tmp_path):
     assert (src / "chapters" / "tiny.ipynb").is_file()
 
 
+def test_glued_values_kept_aside_by_myst_nb_go_back_into_the_edition(tmp_path):
+    """MyST-NB moves ``glue(display=False)`` outputs of an executed notebook into
+    ``<chapter>.glue.json``; the student edition, built without executing, needs them back."""
+    import json
+
+    src = tmp_path / "book"
+    (src / "chapters").mkdir(parents=True)
+    nbformat.write(fixture_chapter(), src / "chapters" / "tiny.ipynb")
+    (src / "_toc.yml").write_text("format: jb-book\nroot: chapters/tiny\n")
+    (src / "_config.yml").write_text("title: Tiny\n")
+    executed = tmp_path / "executed" / "chapters"
+    executed.mkdir(parents=True)
+    nbformat.write(fixture_chapter(), executed / "tiny.ipynb")
+    record = "application/papermill.record/"
+    (executed / "tiny.glue.json").write_text(json.dumps({"x_value": {
+        "output_type": "display_data", "data": {"text/plain": "2"},
+        "metadata": {"scrapbook": {"name": "x_value", "mime_prefix": record}}}}))
+    notebook.student_sources(src, tmp_path / "student", executed=tmp_path / "executed")
+    cells = nbformat.read(tmp_path / "student" / "chapters" / "tiny.ipynb", as_version=4).cells
+    assert len(cells) == 5 and cells[-1].metadata.tags == ["remove-cell"]
+    (output,) = cells[-1].outputs
+    assert output.data == {record + "text/plain": "2"}
+    assert output.metadata.scrapbook.name == "x_value"
+
+
 def _editions():
     if not (book.HTML.is_dir() and STUDENT.is_dir()):
         if os.environ.get("CI"):

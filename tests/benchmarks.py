@@ -84,13 +84,14 @@ def main():
         bench_sweeps()
 
 
-def bench_sweeps():
-    """The default sweep grid on the local Dask cluster against the sequential run."""
+def bench_sweeps(device_names=None, seeds=(0, 1, 2, 3, 4)):
+    """The default sweep grid (every device, 5 seeds) on the local Dask cluster against the
+    sequential run."""
     import tempfile
 
     from synquant import devices, sweeps
 
-    grid = {"device": list(devices.names()), "seed": [0, 1, 2, 3, 4]}
+    grid = {"device": list(device_names or devices.names()), "seed": list(seeds)}
     runs = len(grid["device"]) * len(grid["seed"])
     seconds = {}
     for name, workers in (("sequential", 1), ("dask", None)):

@@ -72,6 +72,9 @@ def test_figures_show_in_the_notebook(chapter):
             name = cell.metadata["mystnb"]["figure"].get("name")
             missing.append(f"{_where(chapter, i)} ({name}): {len(images)} images, not 1")
     assert not missing, "\n".join(missing)
+    glued = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "{glue:figure}" in c.source]
+    assert not glued, (f"{chapter}: cells {glued} paste a glued figure (it would not show in the notebook): "
+                       "give the figure's cell mystnb.figure metadata instead")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -64,11 +64,15 @@ def glue(digits: int | None = 2, **values):
 def strip_solutions(nb):
     """A copy of the notebook ``nb`` (nbformat) without its cells tagged ``solution``."""
     stripped = copy.deepcopy(nb)
-    stripped.cells = [c for c in nb.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])]
+    stripped.cells = [
+        c for c in nb.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])
+    ]
     return stripped
 
 
-def student_sources(source: Path | str, dest: Path | str, executed: Path | str | None = None) -> list[Path]:
+def student_sources(
+    source: Path | str, dest: Path | str, executed: Path | str | None = None
+) -> list[Path]:
     """Write the student edition's sources for the book at ``source`` into ``dest``.
 
     The table of contents, the bibliography and a ``_config.yml`` that hides solutions and
@@ -84,14 +88,20 @@ def student_sources(source: Path | str, dest: Path | str, executed: Path | str |
     config_path, toc_path = source / "_config.yml", source / "_toc.yml"
     for path in (config_path, toc_path):
         if not path.is_file():
-            raise FileNotFoundError(f"no {path.name} in {source}: SRC must be the book's folder")
+            raise FileNotFoundError(
+                f"no {path.name} in {source}: SRC must be the book's folder"
+            )
     config = yaml.safe_load(config_path.read_text())
     toc = yaml.safe_load(toc_path.read_text())
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    files = [toc["root"]] + [
+        c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])
+    ]
     files += [c["file"] for c in toc.get("chapters", [])]
     mine = [source / "_config.yml"] + [source / f"{name}.ipynb" for name in files]
     if any(dest.resolve() == f.parent or dest.resolve() in f.parents for f in mine):
-        raise ValueError(f"{dest} holds the book's own sources: give the student edition a folder of its own")
+        raise ValueError(
+            f"{dest} holds the book's own sources: give the student edition a folder of its own"
+        )
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -101,10 +111,14 @@ def student_sources(source: Path | str, dest: Path | str, executed: Path | str |
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["hide_solutions"] = True
     # static folders stay where they are (MathJax, for one)
-    sphinx["html_static_path"] = [str(source / p) for p in sphinx.get("html_static_path", [])]
+    sphinx["html_static_path"] = [
+        str(source / p) for p in sphinx.get("html_static_path", [])
+    ]
     for bib in config.get("bibtex_bibfiles", []):
         shutil.copy2(source / bib, dest / bib)
-    (dest / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    (dest / "_config.yml").write_text(
+        yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    )
     shutil.copy2(toc_path, dest / "_toc.yml")
 
     written = []
@@ -139,19 +153,40 @@ def _glued_cell(path: Path):
     for output in json.loads(path.read_text()).values():
         # kept aside without the record's prefix on its MIME types: put it back
         prefix = output.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
-        data = {k if k.startswith(prefix) else prefix + k: v for k, v in output.get("data", {}).items()}
+        data = {
+            k if k.startswith(prefix) else prefix + k: v
+            for k, v in output.get("data", {}).items()
+        }
         outputs.append(nbformat.from_dict({**output, "data": data}))
-    return nbformat.v4.new_code_cell("# the numbers glued into the text, as the full build computed them",
-                                     metadata={"tags": ["remove-cell"]}, outputs=outputs, execution_count=None)
+    return nbformat.v4.new_code_cell(
+        "# the numbers glued into the text, as the full build computed them",
+        metadata={"tags": ["remove-cell"]},
+        outputs=outputs,
+        execution_count=None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m synquant.notebook", description="The book's student edition.")
+    p = argparse.ArgumentParser(
+        prog="python -m synquant.notebook", description="The book's student edition."
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("student", help="write the student edition's sources (no solution cells)")
-    s.add_argument("src", type=Path, help="the book's folder (with _config.yml and _toc.yml)")
-    s.add_argument("dst", type=Path, help="folder for the student edition's sources (emptied first)")
-    s.add_argument("--executed", type=Path, help="the full build's executed notebooks (_build/jupyter_execute)")
+    s = sub.add_parser(
+        "student", help="write the student edition's sources (no solution cells)"
+    )
+    s.add_argument(
+        "src", type=Path, help="the book's folder (with _config.yml and _toc.yml)"
+    )
+    s.add_argument(
+        "dst",
+        type=Path,
+        help="folder for the student edition's sources (emptied first)",
+    )
+    s.add_argument(
+        "--executed",
+        type=Path,
+        help="the full build's executed notebooks (_build/jupyter_execute)",
+    )
     args = p.parse_args(argv)
     try:
         written = student_sources(args.src, args.dst, args.executed)

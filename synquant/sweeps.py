@@ -27,12 +27,23 @@ from pathlib import Path
 
 from . import evaluate
 
-__all__ = ["run", "check_names", "grid_runs", "run_one", "Run", "SweepError", "NOTEBOOK", "NEED_DASK"]
+__all__ = [
+    "run",
+    "check_names",
+    "grid_runs",
+    "run_one",
+    "Run",
+    "SweepError",
+    "NOTEBOOK",
+    "NEED_DASK",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "chapters" / "results.ipynb"
-NEED_DASK = ("the sweep runs on Dask, which is not installed: pip install -c constraints.txt '.[scale]' "
-             "(or 'synquant[scale]'), or pass --workers 1 to run the notebooks one after another")
+NEED_DASK = (
+    "the sweep runs on Dask, which is not installed: pip install -c constraints.txt '.[scale]' "
+    "(or 'synquant[scale]'), or pass --workers 1 to run the notebooks one after another"
+)
 
 
 @dataclass
@@ -56,7 +67,9 @@ class SweepError(RuntimeError):
         self.runs = runs
         failed = [r for r in runs if r.error]
         lines = [f"{len(failed)} of {len(runs)} runs failed:"]
-        lines += [f"  {r.parameters}: {r.error} (notebook: {r.notebook})" for r in failed]
+        lines += [
+            f"  {r.parameters}: {r.error} (notebook: {r.notebook})" for r in failed
+        ]
         super().__init__("\n".join(lines))
 
 
@@ -67,8 +80,10 @@ def check_names(notebook: Path | str, parameters: dict) -> dict:
     known = papermill.inspect_notebook(str(notebook))
     unknown = sorted(set(parameters) - set(known))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)} for {Path(notebook).name}: "
-                         f"it takes {', '.join(known)}")
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)} for {Path(notebook).name}: "
+            f"it takes {', '.join(known)}"
+        )
     return known
 
 
@@ -76,7 +91,9 @@ def _slug(value) -> str:
     return "".join(c if c.isalnum() else "_" for c in str(value))
 
 
-def grid_runs(grid: dict[str, list], notebook: Path | str, output_dir: Path | str) -> list[Run]:
+def grid_runs(
+    grid: dict[str, list], notebook: Path | str, output_dir: Path | str
+) -> list[Run]:
     """One :class:`Run` per combination of ``grid`` values, each with a folder of its own."""
     names = list(grid)
     for name, values in grid.items():
@@ -84,8 +101,13 @@ def grid_runs(grid: dict[str, list], notebook: Path | str, output_dir: Path | st
             raise TypeError(f"grid[{name!r}] = {values!r}: give a list of values")
     runs = []
     for values in itertools.product(*(list(grid[n]) for n in names)):
-        slug = "-".join(f"{n}_{_slug(v)}" for n, v in zip(names, values))
-        runs.append(Run(dict(zip(names, values)), Path(output_dir) / f"{Path(notebook).stem}-{slug}"))
+        slug = "-".join(f"{n}_{_slug(v)}" for n, v in zip(names, values, strict=True))
+        runs.append(
+            Run(
+                dict(zip(names, values, strict=True)),
+                Path(output_dir) / f"{Path(notebook).stem}-{slug}",
+            )
+        )
     return runs
 
 
@@ -101,18 +123,35 @@ def run_one(notebook: str, run: Run) -> Run:
     for old in folder.glob("*.csv"):
         old.unlink()
     try:
-        papermill.execute_notebook(notebook, str(run.notebook), parameters={**run.parameters, "results_dir": str(folder)},
-                                   cwd=str(Path(notebook).parent), progress_bar=False, kernel_name="python3")
+        papermill.execute_notebook(
+            notebook,
+            str(run.notebook),
+            parameters={**run.parameters, "results_dir": str(folder)},
+            cwd=str(Path(notebook).parent),
+            progress_bar=False,
+            kernel_name="python3",
+        )
     except papermill.PapermillExecutionError as err:
-        first = next((line.strip() for line in (err.source or "").splitlines() if line.strip()), "")
-        run.error = f"cell In [{err.exec_count}] ({first[:60]!r}): {err.ename}: {err.evalue}"
+        first = next(
+            (line.strip() for line in (err.source or "").splitlines() if line.strip()),
+            "",
+        )
+        run.error = (
+            f"cell In [{err.exec_count}] ({first[:60]!r}): {err.ename}: {err.evalue}"
+        )
         return run
-    except Exception as err:  # a kernel that died, an unreadable notebook: the others go on
+    except (
+        Exception
+    ) as err:  # a kernel that died, an unreadable notebook: the others go on
         run.error = f"{type(err).__name__}: {err}"
         return run
-    run.rows = [row for path in sorted(folder.glob("*.csv")) for row in evaluate.read_csv(path)]
+    run.rows = [
+        row for path in sorted(folder.glob("*.csv")) for row in evaluate.read_csv(path)
+    ]
     if not run.rows:
-        run.error = f"the run wrote no CSV into {folder} (does the notebook take results_dir?)"
+        run.error = (
+            f"the run wrote no CSV into {folder} (does the notebook take results_dir?)"
+        )
     return run
 
 
@@ -139,24 +178,35 @@ def _client(workers: int | None, scheduler: str | None):
     if scheduler:
         return Client(scheduler)
     # one single-threaded process per worker: each run drives a kernel of its own
-    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+    )
     return Client(cluster)
 
 
-def _distributed(notebook: str, runs: list[Run], workers: int | None, scheduler: str | None) -> list[Run]:
+def _distributed(
+    notebook: str, runs: list[Run], workers: int | None, scheduler: str | None
+) -> list[Run]:
     from dask.distributed import as_completed
 
     client = _client(workers, scheduler)
     try:
-        futures = {client.submit(run_one, notebook, r, pure=False): i for i, r in enumerate(runs)}
+        futures = {
+            client.submit(run_one, notebook, r, pure=False): i
+            for i, r in enumerate(runs)
+        }
         done: list[Run | None] = [None] * len(runs)
         with _progress(len(runs)) as bar:
             for future in as_completed(futures):
                 i = futures[future]
                 try:
                     done[i] = future.result()
-                except Exception as err:  # a worker lost, say: report it like a failed run
+                except (
+                    Exception
+                ) as err:  # a worker lost, say: report it like a failed run
                     runs[i].error = f"{type(err).__name__}: {err}"
                     done[i] = runs[i]
                 bar.update()
@@ -168,9 +218,16 @@ def _distributed(notebook: str, runs: list[Run], workers: int | None, scheduler:
             cluster.close()
 
 
-def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Path | str | None = None,
-        output_dir: Path | str | None = None, collect: Path | str | None = None, force: bool = False,
-        workers: int | None = None, scheduler: str | None = None) -> list[dict]:
+def run(
+    grid: dict[str, list],
+    notebook: Path | str = NOTEBOOK,
+    results_dir: Path | str | None = None,
+    output_dir: Path | str | None = None,
+    collect: Path | str | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> list[dict]:
     """Execute ``notebook`` once per combination of ``grid`` values; return the rows of all runs.
 
     ``grid``: parameter name -> list of values, e.g. ``{"device": ["PCMO"], "seed": [0, 1]}``.
@@ -188,7 +245,9 @@ def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Pat
     results_dir = Path(results_dir or evaluate.RESULTS_DIR)
     output_dir = Path(output_dir or results_dir / "papermill")
     check_names(notebook, {**dict.fromkeys(grid), "results_dir": None})
-    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+    if workers is not None and (
+        not isinstance(workers, int) or isinstance(workers, bool) or workers < 1
+    ):
         raise ValueError(f"workers={workers!r}: give a whole number of at least 1")
     if collect is not None and Path(collect).exists() and not force:
         raise FileExistsError(f"{collect} already exists; pass --force to overwrite it")
@@ -200,7 +259,9 @@ def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Pat
         except ImportError as err:
             raise RuntimeError(NEED_DASK) from err
     if "device" in grid or "seed" in grid or "recipe" in grid:
-        for recipe, seed in itertools.product(grid.get("recipe", ["paper"]), grid.get("seed", [0])):
+        for recipe, seed in itertools.product(
+            grid.get("recipe", ["paper"]), grid.get("seed", [0])
+        ):
             model.load_or_train(recipe, int(seed))
     if sequential:
         done = _sequential(str(notebook), runs)
@@ -217,25 +278,58 @@ def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Pat
 def main(argv: list[str] | None = None) -> int:
     from . import devices
 
-    p = argparse.ArgumentParser(prog="python -m synquant.sweeps", description=__doc__.splitlines()[0])
-    p.add_argument("--devices", nargs="+", default=[devices.DEFAULT_DEVICE], help="device names or files")
+    p = argparse.ArgumentParser(
+        prog="python -m synquant.sweeps", description=__doc__.splitlines()[0]
+    )
+    p.add_argument(
+        "--devices",
+        nargs="+",
+        default=[devices.DEFAULT_DEVICE],
+        help="device names or files",
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="training seeds")
-    p.add_argument("--notebook", type=Path, default=NOTEBOOK, help="the chapter to run (default: results)")
-    p.add_argument("--collect", type=Path, default=evaluate.RESULTS_DIR / "sweeps.csv", help="CSV of all rows")
+    p.add_argument(
+        "--notebook",
+        type=Path,
+        default=NOTEBOOK,
+        help="the chapter to run (default: results)",
+    )
+    p.add_argument(
+        "--collect",
+        type=Path,
+        default=evaluate.RESULTS_DIR / "sweeps.csv",
+        help="CSV of all rows",
+    )
     p.add_argument("--force", action="store_true", help="overwrite the collected CSV")
-    p.add_argument("--workers", type=int, default=None,
-                   help="Dask workers on this machine (default: one per core); 1 runs without Dask")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Dask workers on this machine (default: one per core); 1 runs without Dask",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
     args = p.parse_args(argv)
     try:
         for name in args.devices:
             devices.get(name)
-        rows = run({"device": args.devices, "seed": args.seeds}, args.notebook, collect=args.collect,
-                   force=args.force, workers=args.workers, scheduler=args.scheduler)
+        rows = run(
+            {"device": args.devices, "seed": args.seeds},
+            args.notebook,
+            collect=args.collect,
+            force=args.force,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
     except (ValueError, OSError, RuntimeError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"{len(rows)} rows from {len(args.devices) * len(args.seeds)} runs collected in {args.collect}")
+    print(
+        f"{len(rows)} rows from {len(args.devices) * len(args.seeds)} runs collected in {args.collect}"
+    )
     return 0
 
 

@@ -34,24 +34,43 @@ def browser():
         pytest.skip(f"no Chromium here: {HOW}")
     if not _pages():
         if os.environ.get("CI"):
-            pytest.fail("no built book in _build/html: `make test` builds it before the tests")
-        pytest.skip("no built book in _build/html: run `make book` (make test builds it)")
+            pytest.fail(
+                "no built book in _build/html: `make test` builds it before the tests"
+            )
+        pytest.skip(
+            "no built book in _build/html: run `make book` (make test builds it)"
+        )
     os.environ["SE_OFFLINE"] = "true"  # Selenium must not look for drivers online
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,1000",
-                 "--host-resolver-rules=MAP * ~NOTFOUND"):  # no host resolves: offline
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ):  # no host resolves: offline
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(60)
     driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                           {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": True,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
@@ -87,8 +106,17 @@ def _screenshot(driver, page: Path):
     driver.set_window_size(1280, 1000)
 
 
-CHAPTERS = ["index", "introduction", "proposed_method", "results", "conclusion", "reproduction_notes", "devices",
-            "nonidealities", "optimal_levels"]
+CHAPTERS = [
+    "index",
+    "introduction",
+    "proposed_method",
+    "results",
+    "conclusion",
+    "reproduction_notes",
+    "devices",
+    "nonidealities",
+    "optimal_levels",
+]
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -106,45 +134,78 @@ def test_every_page_renders_without_errors(browser):
         text = browser.find_element("tag name", "body").text
         assert "Traceback" not in text, f"{page.name} shows a traceback"
         assert not re.search(r"\b\w+Error\b:", text), f"{page.name} shows an error"
-        errors = browser.find_elements("css selector", ".output.traceback, .output.error, .cell_output .stderr")
+        errors = browser.find_elements(
+            "css selector", ".output.traceback, .output.error, .cell_output .stderr"
+        )
         assert not errors, f"{page.name} shows {len(errors)} error or stderr outputs"
         # every image, glued figures included, has loaded and has a size on the page
         for img in browser.find_elements("tag name", "img"):
-            natural = browser.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img)
+            natural = browser.execute_script(
+                "return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img
+            )
             src = img.get_attribute("src")
             assert min(natural) > 0, f"{page.name}: image {src} did not load"
             if img.is_displayed():
-                assert img.size["width"] > 0 and img.size["height"] > 0, f"{page.name}: image {src} has no size"
+                assert img.size["width"] > 0 and img.size["height"] > 0, (
+                    f"{page.name}: image {src} has no size"
+                )
 
 
 def test_figures_are_numbered_images(browser):
-    expected = {"introduction": 1, "proposed_method": 2, "results": 1, "reproduction_notes": 4, "devices": 2,
-                "nonidealities": 2, "optimal_levels": 2}
+    expected = {
+        "introduction": 1,
+        "proposed_method": 2,
+        "results": 1,
+        "reproduction_notes": 4,
+        "devices": 2,
+        "nonidealities": 2,
+        "optimal_levels": 2,
+    }
     for name, least in expected.items():
         _open(browser, HTML / "chapters" / f"{name}.html")
         figures = browser.find_elements("css selector", "figure, div.figure")
         with_image = [f for f in figures if f.find_elements("tag name", "img")]
-        assert len(with_image) >= least, f"{name}: {len(with_image)} figures with an image"
+        assert len(with_image) >= least, (
+            f"{name}: {len(with_image)} figures with an image"
+        )
         for fig in with_image:
             caption = fig.find_element("css selector", "figcaption, .caption").text
-            assert re.match(r"Fig\. \d+(\.\d+)*", caption), f"{name}: figure caption {caption!r} is not numbered"
+            assert re.match(r"Fig\. \d+(\.\d+)*", caption), (
+                f"{name}: figure caption {caption!r} is not numbered"
+            )
 
 
 def test_results_page_equals_results_file(browser):
-    rows = list(csv.DictReader((ROOT / "data" / "results" / "figure2-PCMO-paper-seed0.csv").open()))
+    rows = list(
+        csv.DictReader(
+            (ROOT / "data" / "results" / "figure2-PCMO-paper-seed0.csv").open()
+        )
+    )
     acc = {(r["method"], r["levels"]): float(r["accuracy_pct"]) for r in rows}
     _open(browser, HTML / "chapters" / "results.html")
     table = browser.find_elements("css selector", "table")[0]
-    shown = [[td.text for td in tr.find_elements("tag name", "td")] for tr in table.find_elements("tag name", "tr")]
+    shown = [
+        [td.text for td in tr.find_elements("tag name", "td")]
+        for tr in table.find_elements("tag name", "tr")
+    ]
     shown = [r for r in shown if r]
     assert len(shown) == 21
     for levels, sampling, proposed, diff in shown:
         assert float(sampling) == pytest.approx(acc[("sampling", levels)], abs=0.005)
         assert float(proposed) == pytest.approx(acc[("proposed", levels)], abs=0.005)
-        assert float(diff) == pytest.approx(acc[("proposed", levels)] - acc[("sampling", levels)], abs=0.011)
+        assert float(diff) == pytest.approx(
+            acc[("proposed", levels)] - acc[("sampling", levels)], abs=0.011
+        )
     pasted = [e.text for e in browser.find_elements("css selector", ".pasted-text")]
-    for key in (("software", ""), ("proposed", "10"), ("proposed", "5"), ("sampling", "5")):
-        assert f"{acc[key]:.2f}" in pasted, f"{key} = {acc[key]:.2f} is not among the glued numbers {pasted}"
+    for key in (
+        ("software", ""),
+        ("proposed", "10"),
+        ("proposed", "5"),
+        ("sampling", "5"),
+    ):
+        assert f"{acc[key]:.2f}" in pasted, (
+            f"{key} = {acc[key]:.2f} is not among the glued numbers {pasted}"
+        )
 
 
 # The visible text of the page without code: math left as TeX would show here.
@@ -165,12 +226,19 @@ def test_math_is_typeset_offline(browser):
         if not math:
             continue
         with_math += 1
-        state = browser.execute_script("return window.MathJax && window.MathJax.version")
-        assert state, f"{page.name}: MathJax did not load (the book must serve it: make book fetches it)"
+        state = browser.execute_script(
+            "return window.MathJax && window.MathJax.version"
+        )
+        assert state, (
+            f"{page.name}: MathJax did not load (the book must serve it: make book fetches it)"
+        )
         untypeset = browser.execute_script(
             "return [...document.querySelectorAll('span.math, div.math')]"
-            ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60))")
-        assert not untypeset, f"{page.name}: {len(untypeset)} formulas not typeset, e.g. {untypeset[:3]}"
+            ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60))"
+        )
+        assert not untypeset, (
+            f"{page.name}: {len(untypeset)} formulas not typeset, e.g. {untypeset[:3]}"
+        )
         errors = browser.find_elements("css selector", "mjx-merror, [data-mjx-error]")
         assert not errors, f"{page.name}: MathJax reports {len(errors)} TeX errors"
         prose = browser.execute_script(_PROSE)
@@ -189,7 +257,9 @@ def test_mathjax_is_the_books_own():
         assert scripts, f"{page.name} loads no MathJax"
         for src in scripts:
             assert "://" not in src, f"{page.name} loads MathJax from {src}"
-            assert (page.parent / src.split("?")[0]).resolve().is_file(), f"{page.name}: {src} is not in the build"
+            assert (page.parent / src.split("?")[0]).resolve().is_file(), (
+                f"{page.name}: {src} is not in the build"
+            )
 
 
 # Code cells, their outputs and tables that are wider than their box on the page.
@@ -214,4 +284,7 @@ def test_no_code_or_table_overflows_the_page(browser):
     for page in _pages():
         _open(browser, page)
         problems += [f"{page.name}: {w}" for w in browser.execute_script(_OVERFLOW)]
-    assert not problems, f"{len(problems)} code blocks or tables wider than the page:\n" + "\n".join(problems)
+    assert not problems, (
+        f"{len(problems)} code blocks or tables wider than the page:\n"
+        + "\n".join(problems)
+    )

@@ -30,8 +30,12 @@ def _executed(chapter: str):
     path = book.EXECUTED / f"{chapter}.ipynb"
     if not path.is_file():
         if os.environ.get("CI"):
-            pytest.fail(f"no executed {path.relative_to(ROOT)}: `make test` builds the book first")
-        pytest.skip(f"no executed {path.relative_to(ROOT)}: run `make book` (make test builds it)")
+            pytest.fail(
+                f"no executed {path.relative_to(ROOT)}: `make test` builds the book first"
+            )
+        pytest.skip(
+            f"no executed {path.relative_to(ROOT)}: run `make book` (make test builds it)"
+        )
     return nbformat.read(path, as_version=4)
 
 
@@ -53,9 +57,13 @@ def _where(chapter: str, index: int) -> str:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_no_error_outputs(chapter):
     nb = _executed(chapter)
-    errors = [f"{_where(chapter, i)}: {o.get('ename')}: {o.get('evalue')}"
-              for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-              for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        f"{_where(chapter, i)}: {o.get('ename')}: {o.get('evalue')}"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors, "\n".join(errors)
 
 
@@ -67,43 +75,73 @@ def test_figures_show_in_the_notebook(chapter):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "figure" not in cell.metadata.get("mystnb", {}):
             continue
-        images = [o for o in cell.get("outputs", []) if any(t in o.get("data", {}) for t in FIGURE_TYPES)]
+        images = [
+            o
+            for o in cell.get("outputs", [])
+            if any(t in o.get("data", {}) for t in FIGURE_TYPES)
+        ]
         if len(images) != 1:
             name = cell.metadata["mystnb"]["figure"].get("name")
-            missing.append(f"{_where(chapter, i)} ({name}): {len(images)} images, not 1")
+            missing.append(
+                f"{_where(chapter, i)} ({name}): {len(images)} images, not 1"
+            )
     assert not missing, "\n".join(missing)
-    glued = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "{glue:figure}" in c.source]
-    assert not glued, (f"{chapter}: cells {glued} paste a glued figure (it would not show in the notebook): "
-                       "give the figure's cell mystnb.figure metadata instead")
+    glued = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown" and "{glue:figure}" in c.source
+    ]
+    assert not glued, (
+        f"{chapter}: cells {glued} paste a glued figure (it would not show in the notebook): "
+        "give the figure's cell mystnb.figure metadata instead"
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_first_cell_installs_synquant(chapter):
     """The Colab/Binder install cell, exactly, removed from the page (the URL is pyproject's)."""
     first = _source(chapter).cells[0]
-    assert first.cell_type == "code", f"{chapter}: the first cell is {first.cell_type}, not the install cell"
-    assert first.source.strip() == book.install_cell(), f"{chapter}: the first cell is not the install cell"
-    assert "remove-cell" in _tags(first), f"{chapter}: the install cell is not tagged remove-cell"
+    assert first.cell_type == "code", (
+        f"{chapter}: the first cell is {first.cell_type}, not the install cell"
+    )
+    assert first.source.strip() == book.install_cell(), (
+        f"{chapter}: the first cell is not the install cell"
+    )
+    assert "remove-cell" in _tags(first), (
+        f"{chapter}: the install cell is not tagged remove-cell"
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_one_parameters_cell(chapter):
-    cells = [i for i, c in enumerate(_source(chapter).cells) if "parameters" in _tags(c)]
-    assert len(cells) == 1, f"{chapter}: {len(cells)} cells tagged parameters (one needed)"
+    cells = [
+        i for i, c in enumerate(_source(chapter).cells) if "parameters" in _tags(c)
+    ]
+    assert len(cells) == 1, (
+        f"{chapter}: {len(cells)} cells tagged parameters (one needed)"
+    )
     cell = _source(chapter).cells[cells[0]]
     assert cell.cell_type == "code"
     for line in cell.source.splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             assert re.match(r"\w+: .+ = .+  # \S", line), (
-                f"{chapter}: parameter line {line!r} lacks a type annotation or a comment")
+                f"{chapter}: parameter line {line!r} lacks a type annotation or a comment"
+            )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_code_lines_fit_the_page(chapter):
-    long = [f"{_where(chapter, i)}: {len(line)} chars: {line[:50]}..."
-            for i, cell in enumerate(_source(chapter).cells) if cell.cell_type == "code"
-            for line in cell.source.splitlines() if len(line) > LINE_LENGTH]
-    assert not long, f"{len(long)} code lines longer than {LINE_LENGTH} characters:\n" + "\n".join(long)
+    long = [
+        f"{_where(chapter, i)}: {len(line)} chars: {line[:50]}..."
+        for i, cell in enumerate(_source(chapter).cells)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > LINE_LENGTH
+    ]
+    assert not long, (
+        f"{len(long)} code lines longer than {LINE_LENGTH} characters:\n"
+        + "\n".join(long)
+    )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -133,22 +171,32 @@ def exercises(nb) -> dict[str, list[int]]:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             for label in EXERCISE.findall(cell.source):
-                assert "solution" not in _tags(cell), f"cell {i}: exercise {label} is tagged solution"
+                assert "solution" not in _tags(cell), (
+                    f"cell {i}: exercise {label} is tagged solution"
+                )
                 labels.append(label)
             starts = SOLUTION_START.findall(cell.source)
-            assert len(starts) <= 1, f"cell {i}: {len(starts)} solution-start directives in one cell"
+            assert len(starts) <= 1, (
+                f"cell {i}: {len(starts)} solution-start directives in one cell"
+            )
             if starts:
-                assert open_ is None, f"cell {i}: solution {starts[0]} starts inside solution {open_}"
+                assert open_ is None, (
+                    f"cell {i}: solution {starts[0]} starts inside solution {open_}"
+                )
                 open_ = starts[0]
                 solutions[open_] = []
         if open_ is not None:
             solutions[open_].append(i)
-            assert "solution" in _tags(cell), f"cell {i} of solution {open_} is not tagged solution"
+            assert "solution" in _tags(cell), (
+                f"cell {i} of solution {open_} is not tagged solution"
+            )
             if cell.cell_type == "markdown" and SOLUTION_END.search(cell.source):
                 open_ = None
     assert open_ is None, f"solution {open_} has no solution-end"
     unmatched = set(labels) ^ set(solutions)
-    assert not unmatched, f"exercises without a solution or solutions without an exercise: {sorted(unmatched)}"
+    assert not unmatched, (
+        f"exercises without a solution or solutions without an exercise: {sorted(unmatched)}"
+    )
     return {label: solutions[label] for label in labels}
 
 
@@ -160,13 +208,25 @@ def test_every_exercise_has_a_solution_in_cells_tagged_solution(chapter):
     except AssertionError as err:
         pytest.fail(f"{chapter}: {err}")
     for label, cells in found.items():
-        assert label.startswith(chapter.rsplit("/", 1)[-1] + "-ex-"), f"{chapter}: label {label}"
+        assert label.startswith(chapter.rsplit("/", 1)[-1] + "-ex-"), (
+            f"{chapter}: label {label}"
+        )
         code = [i for i in cells if nb.cells[i].cell_type == "code"]
-        assert code, f"{chapter}: solution {label} has no code cell that computes the answer"
-        assert any(re.search(r"^\s*assert\b", nb.cells[i].source, re.M) for i in code), (
-            f"{chapter}: solution {label} asserts nothing")
-    stray = [i for i, c in enumerate(nb.cells) if "solution" in _tags(c)
-             and not any(i in cells for cells in found.values())]
-    assert not stray, f"{chapter}: cells {stray} are tagged solution outside any solution"
+        assert code, (
+            f"{chapter}: solution {label} has no code cell that computes the answer"
+        )
+        assert any(
+            re.search(r"^\s*assert\b", nb.cells[i].source, re.M) for i in code
+        ), f"{chapter}: solution {label} asserts nothing"
+    stray = [
+        i
+        for i, c in enumerate(nb.cells)
+        if "solution" in _tags(c) and not any(i in cells for cells in found.values())
+    ]
+    assert not stray, (
+        f"{chapter}: cells {stray} are tagged solution outside any solution"
+    )
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "```{solution}" not in markdown, f"{chapter}: a static solution directive (use solution-start/-end)"
+    assert "```{solution}" not in markdown, (
+        f"{chapter}: a static solution directive (use solution-start/-end)"
+    )

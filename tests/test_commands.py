@@ -39,8 +39,11 @@ def _blocks(markdown: str) -> list[str]:
 
 def _lines(markdown: str, where: str) -> list[tuple[str, str]]:
     """(block's name, line) of every line of every bash block of ``markdown``."""
-    return [(f"{where} block {k}", line.strip())
-            for k, block in enumerate(_blocks(markdown)) for line in block.splitlines()]
+    return [
+        (f"{where} block {k}", line.strip())
+        for k, block in enumerate(_blocks(markdown))
+        for line in block.splitlines()
+    ]
 
 
 def _command(line: str) -> str:
@@ -59,7 +62,11 @@ def printed_commands() -> list[tuple[str, str]]:
         for i, cell in enumerate(nb.cells):
             if cell.cell_type == "markdown":
                 found += _lines(cell.source, f"{chapter}.ipynb cell {i}")
-    return [(where, line) for where, line in found if _command(line) and _command(line) not in SKIPPED]
+    return [
+        (where, line)
+        for where, line in found
+        if _command(line) and _command(line) not in SKIPPED
+    ]
 
 
 COMMANDS = printed_commands()
@@ -67,8 +74,12 @@ COMMANDS = printed_commands()
 
 def _files(root: Path) -> list[str]:
     """The files git has (tracked, or new and not ignored), relative to ``root``."""
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
-                         check=True, capture_output=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
     return [f for f in out.split("\0") if f and (root / f).is_file()]
 
 
@@ -101,8 +112,12 @@ def _copy(tmp_path_factory):
     # the linked environment, so they are as old as can be.
     for name in ("pyproject.toml", "constraints.txt"):
         os.utime(copy / name, (0, 0))
-    env = {**os.environ, "PATH": f"{copy / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(copy), "KERAS_HOME": str(tmp_path_factory.mktemp("keras"))}
+    env = {
+        **os.environ,
+        "PATH": f"{copy / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(copy),
+        "KERAS_HOME": str(tmp_path_factory.mktemp("keras")),
+    }
     env.pop("VIRTUAL_ENV", None)
     committed = {name: _digest(copy / name) for name in tracked}
     return copy, env, committed
@@ -113,24 +128,40 @@ def test_commands_are_found():
     where = {w for w, _ in COMMANDS}
     assert any(w.startswith("README.md") for w in where)
     assert any(w.startswith("chapters/") for w in where)
-    assert all(not line.startswith("$ ") for _, line in COMMANDS), "print commands as typed, without '$ '"
+    assert all(not line.startswith("$ ") for _, line in COMMANDS), (
+        "print commands as typed, without '$ '"
+    )
 
 
-@pytest.mark.parametrize("where, line", COMMANDS, ids=[f"{w}: {_command(c)}" for w, c in COMMANDS])
+@pytest.mark.parametrize(
+    "where, line", COMMANDS, ids=[f"{w}: {_command(c)}" for w, c in COMMANDS]
+)
 def test_printed_command_runs(scratch, where, line):
     copy, env, committed = scratch
     start = time.perf_counter()
     try:
-        done = subprocess.run(["bash", "-c", line], cwd=copy, env=env, capture_output=True, text=True,
-                              timeout=LIMIT_S)
+        done = subprocess.run(
+            ["bash", "-c", line],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=LIMIT_S,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{where}: `{line}` ran past {LIMIT_S} s: print a smaller command")
     seconds = time.perf_counter() - start
     assert done.returncode == 0, (
         f"{where}: `{line}` exited {done.returncode} after {seconds:.0f} s\n{done.stdout[-2000:]}\n"
-        f"{done.stderr[-3000:]}")
-    changed = [name for name, digest in committed.items()
-               if not (copy / name).is_file() or _digest(copy / name) != digest]
-    assert not changed, f"{where}: `{line}` changed files the repository ships: {changed}"
+        f"{done.stderr[-3000:]}"
+    )
+    changed = [
+        name
+        for name, digest in committed.items()
+        if not (copy / name).is_file() or _digest(copy / name) != digest
+    ]
+    assert not changed, (
+        f"{where}: `{line}` changed files the repository ships: {changed}"
+    )
     if "papermill" in line and " out.ipynb" in line:
         assert (copy / "out.ipynb").is_file()

@@ -22,7 +22,10 @@ VERSION = "3.2.2"
 URL = f"https://registry.npmjs.org/mathjax/-/mathjax-{VERSION}.tgz"
 # `npm view mathjax@3.2.2 dist.integrity`
 INTEGRITY = "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw=="
-MEMBERS = {"package/es5/tex-svg-full.js": "tex-svg-full.js", "package/LICENSE": "LICENSE"}
+MEMBERS = {
+    "package/es5/tex-svg-full.js": "tex-svg-full.js",
+    "package/LICENSE": "LICENSE",
+}
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / f"mathjax-{VERSION}.tgz"
 
 

@@ -12,23 +12,24 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book test unit lint bench weights sweeps clean constraints help
+.PHONY: install book student test unit lint bench weights sweeps clean constraints help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book    build the book into _build/html (installs, trains if no cached weights)"
-	@echo "make test    build the book, then run the whole test suite"
+	@echo "make test    build the book and its student edition, then run the whole test suite"
+	@echo "make student the book without its solutions, into _build/student/html (after make book)"
 	@echo "make unit    the unit tests alone (no book, no chapters, no training), in seconds"
 	@echo "make lint    ruff on the package, the tests and the chapters"
 	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
-	@echo "make sweeps  run the sweep notebook with papermill for every device and seed (SEEDS, DEVICES)"
+	@echo "make sweeps  the results chapter for every device and seed, on Dask (SEEDS, DEVICES, WORKERS)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "error: Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[book,test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[book,test,scale]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
@@ -40,12 +41,29 @@ $(WEIGHTS): | $(STAMP)
 
 weights: $(WEIGHTS)
 
+# MathJax, served by the book itself so that its math renders offline (tools/mathjax.py:
+# the npm registry's package, pinned and checked, downloaded once into .cache/).
+MATHJAX := .cache/static/mathjax/tex-svg-full.js
+$(MATHJAX): tools/mathjax.py
+	$(PYTHON) tools/mathjax.py $(dir $@)
+
 # Every notebook is executed afresh (execute_notebooks: force); -W turns warnings into errors.
-book: $(STAMP) $(WEIGHTS)
+book: $(STAMP) $(WEIGHTS) $(MATHJAX)
 	$(BIN)/jupyter-book clean . > /dev/null
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# The student edition: the executed chapters of the last `make book` without their cells
+# tagged `solution`, built with sphinx-exercise's hide_solutions (no execution).
+student: $(STAMP) $(MATHJAX)
+	@test -d _build/jupyter_execute || { echo "error: run make book first"; exit 1; }
+	$(BIN)/python -m synquant.notebook student . _build/student/src --executed _build/jupyter_execute
+	$(BIN)/jupyter-book build _build/student/src -W -n --keep-going
+	rm -rf _build/student/html
+	mv _build/student/src/_build/html _build/student/html
+
+# The book is the execution of the chapters; the tests read what it left (no second run).
 test: book
+	$(MAKE) student
 	$(BIN)/python -m pytest
 
 # The unit tests alone: no book build, no chapter runs (marker book), no training (slow).
@@ -61,7 +79,7 @@ bench: $(STAMP) $(WEIGHTS)
 SEEDS   ?= 0 1 2 3 4
 DEVICES ?= PCMO Ag:a-Si TaOx/HfOx AlOx/HfO2 "GST PCM" EpiRAM "HZO FeFET"
 sweeps: $(STAMP) $(WEIGHTS)
-	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force
+	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force $(if $(WORKERS),--workers $(WORKERS))
 
 constraints: $(STAMP)
 	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \

@@ -1,15 +1,26 @@
-"""What a chapter shows of itself when it runs as a notebook (Jupyter, Colab, papermill).
+"""What a chapter shows of itself as a notebook, and the student edition of the book.
 
 The book pastes numbers into its prose with MyST-NB's ``glue``. :func:`glue` glues each
 number and also shows them all in one small table, so that an executed notebook reports
 them too (the cell that calls it is removed from the rendered page).
+
+The student edition is the book without its solutions: every cell tagged ``solution``
+removed (:func:`strip_solutions`), built with sphinx-exercise's ``hide_solutions``.
+``python -m synquant.notebook student SRC DST`` writes its sources (``make student``).
 """
 
 from __future__ import annotations
 
+import argparse
+import copy
 import numbers
+import shutil
+import sys
+from pathlib import Path
 
-__all__ = ["tidy", "glue"]
+__all__ = ["tidy", "glue", "strip_solutions", "student_sources", "SOLUTION_TAG"]
+
+SOLUTION_TAG = "solution"
 
 
 def tidy(value, digits: int | None = None):
@@ -48,3 +59,143 @@ def glue(digits: int | None = 2, **values):
     except ImportError:  # pragma: no cover - IPython comes with the book extra
         pass
     return table
+
+
+def strip_solutions(nb):
+    """A copy of the notebook ``nb`` (nbformat) without its cells tagged ``solution``."""
+    stripped = copy.deepcopy(nb)
+    stripped.cells = [
+        c for c in nb.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])
+    ]
+    return stripped
+
+
+def student_sources(
+    source: Path | str, dest: Path | str, executed: Path | str | None = None
+) -> list[Path]:
+    """Write the student edition's sources for the book at ``source`` into ``dest``.
+
+    The table of contents, the bibliography and a ``_config.yml`` that hides solutions and
+    does not execute; each chapter of the table of contents without its solution cells,
+    taken from ``executed`` (the full build's executed notebooks, so that the edition shows
+    the same outputs) where it has the chapter, else from ``source``. Returns the
+    chapters written. ``dest`` is emptied first.
+    """
+    import nbformat
+    import yaml
+
+    source, dest = Path(source).resolve(), Path(dest)
+    config_path, toc_path = source / "_config.yml", source / "_toc.yml"
+    for path in (config_path, toc_path):
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"no {path.name} in {source}: SRC must be the book's folder"
+            )
+    config = yaml.safe_load(config_path.read_text())
+    toc = yaml.safe_load(toc_path.read_text())
+    files = [toc["root"]] + [
+        c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])
+    ]
+    files += [c["file"] for c in toc.get("chapters", [])]
+    mine = [source / "_config.yml"] + [source / f"{name}.ipynb" for name in files]
+    if any(dest.resolve() == f.parent or dest.resolve() in f.parents for f in mine):
+        raise ValueError(
+            f"{dest} holds the book's own sources: give the student edition a folder of its own"
+        )
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+
+    config["title"] = f"{config.get('title', 'The book')} (student edition)"
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["hide_solutions"] = True
+    # static folders stay where they are (MathJax, for one)
+    sphinx["html_static_path"] = [
+        str(source / p) for p in sphinx.get("html_static_path", [])
+    ]
+    for bib in config.get("bibtex_bibfiles", []):
+        shutil.copy2(source / bib, dest / bib)
+    (dest / "_config.yml").write_text(
+        yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    )
+    shutil.copy2(toc_path, dest / "_toc.yml")
+
+    written = []
+    for name in files:
+        origin = source / f"{name}.ipynb"
+        if executed is not None and (Path(executed) / f"{name}.ipynb").is_file():
+            origin = Path(executed) / f"{name}.ipynb"
+        if not origin.is_file():
+            raise FileNotFoundError(f"{name} of the table of contents: no {origin}")
+        nb = strip_solutions(nbformat.read(origin, as_version=4))
+        glued = origin.with_suffix(".glue.json")
+        if glued.is_file():
+            nb.cells.append(_glued_cell(glued))
+        target = dest / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def _glued_cell(path: Path):
+    """A hidden cell holding the values that MyST-NB kept aside (``<chapter>.glue.json``).
+
+    MyST-NB moves the outputs of ``glue(..., display=False)`` out of the notebooks it
+    executed; an unexecuted build finds glued values only in outputs, so they go back in.
+    """
+    import json
+
+    import nbformat
+
+    outputs = []
+    for output in json.loads(path.read_text()).values():
+        # kept aside without the record's prefix on its MIME types: put it back
+        prefix = output.get("metadata", {}).get("scrapbook", {}).get("mime_prefix", "")
+        data = {
+            k if k.startswith(prefix) else prefix + k: v
+            for k, v in output.get("data", {}).items()
+        }
+        outputs.append(nbformat.from_dict({**output, "data": data}))
+    return nbformat.v4.new_code_cell(
+        "# the numbers glued into the text, as the full build computed them",
+        metadata={"tags": ["remove-cell"]},
+        outputs=outputs,
+        execution_count=None,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m synquant.notebook", description="The book's student edition."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser(
+        "student", help="write the student edition's sources (no solution cells)"
+    )
+    s.add_argument(
+        "src", type=Path, help="the book's folder (with _config.yml and _toc.yml)"
+    )
+    s.add_argument(
+        "dst",
+        type=Path,
+        help="folder for the student edition's sources (emptied first)",
+    )
+    s.add_argument(
+        "--executed",
+        type=Path,
+        help="the full build's executed notebooks (_build/jupyter_execute)",
+    )
+    args = p.parse_args(argv)
+    try:
+        written = student_sources(args.src, args.dst, args.executed)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} chapters without solutions in {args.dst}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,25 +1,76 @@
-"""Run a chapter with papermill over a grid of parameters and collect its results.
+"""Run a chapter with papermill over a grid of parameters, on Dask, and collect its results.
 
 ``python -m synquant.sweeps --devices PCMO EpiRAM --seeds 0 1`` runs the results chapter
-once per device and seed (one output notebook each, under ``data/results/papermill/``),
-then gathers the rows that the runs wrote into one CSV, ``data/results/sweeps.csv``.
-Parameter names are checked against the notebook's ``parameters`` cell before anything
-runs, so a misspelt name stops the whole sweep at once.
+once per device and seed. The runs are independent, so they run on ``dask.distributed``:
+a local cluster with one worker per core of this machine by default, ``--workers N`` for
+another number (``--workers 1`` runs them one after another, in this process, without
+Dask), or ``--scheduler ADDRESS`` for an existing cluster (its workers need synquant, the
+notebook and the results folder at the same paths: a shared file system). Dask is the
+optional extra ``scale``: ``pip install -c constraints.txt '.[scale]'``.
+
+Each run writes its executed notebook and its CSV files into a folder of its own under
+``data/results/papermill/``; all rows are then gathered into one CSV,
+``data/results/sweeps.csv``. A progress bar counts the runs. A run that fails does not stop
+the others: at the end each failure is reported with its parameters and the cell that
+failed, and nothing is collected. Parameter names are checked against the notebook's
+``parameters`` cell before anything runs, so a misspelt name stops the whole sweep at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import evaluate, model, quantize
+from . import evaluate
 
-__all__ = ["run", "check_names", "NOTEBOOK"]
+__all__ = [
+    "run",
+    "check_names",
+    "grid_runs",
+    "run_one",
+    "Run",
+    "SweepError",
+    "NOTEBOOK",
+    "NEED_DASK",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "chapters" / "results.ipynb"
+NEED_DASK = (
+    "the sweep runs on Dask, which is not installed: pip install -c constraints.txt '.[scale]' "
+    "(or 'synquant[scale]'), or pass --workers 1 to run the notebooks one after another"
+)
+
+
+@dataclass
+class Run:
+    """One notebook run of a sweep: its parameters, where it writes, and how it ended."""
+
+    parameters: dict
+    folder: Path
+    rows: list[dict] = field(default_factory=list)
+    error: str | None = None  # "cell In [n]: ValueError: ..." when the run failed
+
+    @property
+    def notebook(self) -> Path:
+        return self.folder / "out.ipynb"
+
+
+class SweepError(RuntimeError):
+    """Some runs failed; ``runs`` holds every run (the failed ones have ``error`` set)."""
+
+    def __init__(self, runs: list[Run]):
+        self.runs = runs
+        failed = [r for r in runs if r.error]
+        lines = [f"{len(failed)} of {len(runs)} runs failed:"]
+        lines += [
+            f"  {r.parameters}: {r.error} (notebook: {r.notebook})" for r in failed
+        ]
+        super().__init__("\n".join(lines))
 
 
 def check_names(notebook: Path | str, parameters: dict) -> dict:
@@ -29,8 +80,10 @@ def check_names(notebook: Path | str, parameters: dict) -> dict:
     known = papermill.inspect_notebook(str(notebook))
     unknown = sorted(set(parameters) - set(known))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)} for {Path(notebook).name}: "
-                         f"it takes {', '.join(known)}")
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)} for {Path(notebook).name}: "
+            f"it takes {', '.join(known)}"
+        )
     return known
 
 
@@ -38,38 +91,185 @@ def _slug(value) -> str:
     return "".join(c if c.isalnum() else "_" for c in str(value))
 
 
-def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Path | str | None = None,
-        output_dir: Path | str | None = None, collect: Path | str | None = None, force: bool = False) -> list[dict]:
-    """Execute ``notebook`` once per combination of ``grid`` values; return the rows of all runs.
+def grid_runs(
+    grid: dict[str, list], notebook: Path | str, output_dir: Path | str
+) -> list[Run]:
+    """One :class:`Run` per combination of ``grid`` values, each with a folder of its own."""
+    names = list(grid)
+    for name, values in grid.items():
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"grid[{name!r}] = {values!r}: give a list of values")
+    runs = []
+    for values in itertools.product(*(list(grid[n]) for n in names)):
+        slug = "-".join(f"{n}_{_slug(v)}" for n, v in zip(names, values, strict=True))
+        runs.append(
+            Run(
+                dict(zip(names, values, strict=True)),
+                Path(output_dir) / f"{Path(notebook).stem}-{slug}",
+            )
+        )
+    return runs
 
-    ``grid``: parameter name -> list of values, e.g. ``{"device": ["PCMO"], "seed": [0, 1]}``.
-    Each run writes its rows into ``results_dir`` (default data/results); with ``collect``
-    all rows are also written to that CSV (refused if it exists, unless ``force``).
-    Missing weights of a seed are trained first.
+
+def run_one(notebook: str, run: Run) -> Run:
+    """Execute ``notebook`` for ``run`` (its CSVs into ``run.folder``); return it with its rows or error.
+
+    Runs on a Dask worker as well as here: it reads and writes only ``run.folder``.
     """
     import papermill
 
-    notebook = Path(notebook)
+    folder = Path(run.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.csv"):
+        old.unlink()
+    try:
+        papermill.execute_notebook(
+            notebook,
+            str(run.notebook),
+            parameters={**run.parameters, "results_dir": str(folder)},
+            cwd=str(Path(notebook).parent),
+            progress_bar=False,
+            kernel_name="python3",
+        )
+    except papermill.PapermillExecutionError as err:
+        first = next(
+            (line.strip() for line in (err.source or "").splitlines() if line.strip()),
+            "",
+        )
+        run.error = (
+            f"cell In [{err.exec_count}] ({first[:60]!r}): {err.ename}: {err.evalue}"
+        )
+        return run
+    except (
+        Exception
+    ) as err:  # a kernel that died, an unreadable notebook: the others go on
+        run.error = f"{type(err).__name__}: {err}"
+        return run
+    run.rows = [
+        row for path in sorted(folder.glob("*.csv")) for row in evaluate.read_csv(path)
+    ]
+    if not run.rows:
+        run.error = (
+            f"the run wrote no CSV into {folder} (does the notebook take results_dir?)"
+        )
+    return run
+
+
+def _progress(total: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="runs", unit="run", file=sys.stderr)
+
+
+def _sequential(notebook: str, runs: list[Run]) -> list[Run]:
+    with _progress(len(runs)) as bar:
+        done = []
+        for r in runs:
+            done.append(run_one(notebook, r))
+            bar.update()
+    return done
+
+
+def _client(workers: int | None, scheduler: str | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise RuntimeError(NEED_DASK) from err
+    if scheduler:
+        return Client(scheduler)
+    # one single-threaded process per worker: each run drives a kernel of its own
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+    )
+    return Client(cluster)
+
+
+def _distributed(
+    notebook: str, runs: list[Run], workers: int | None, scheduler: str | None
+) -> list[Run]:
+    from dask.distributed import as_completed
+
+    client = _client(workers, scheduler)
+    try:
+        futures = {
+            client.submit(run_one, notebook, r, pure=False): i
+            for i, r in enumerate(runs)
+        }
+        done: list[Run | None] = [None] * len(runs)
+        with _progress(len(runs)) as bar:
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    done[i] = future.result()
+                except (
+                    Exception
+                ) as err:  # a worker lost, say: report it like a failed run
+                    runs[i].error = f"{type(err).__name__}: {err}"
+                    done[i] = runs[i]
+                bar.update()
+        return done
+    finally:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None and not scheduler:
+            cluster.close()
+
+
+def run(
+    grid: dict[str, list],
+    notebook: Path | str = NOTEBOOK,
+    results_dir: Path | str | None = None,
+    output_dir: Path | str | None = None,
+    collect: Path | str | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> list[dict]:
+    """Execute ``notebook`` once per combination of ``grid`` values; return the rows of all runs.
+
+    ``grid``: parameter name -> list of values, e.g. ``{"device": ["PCMO"], "seed": [0, 1]}``.
+    Each run gets a folder under ``output_dir`` (default ``<results_dir>/papermill``, with
+    ``results_dir`` defaulting to data/results) for its notebook and CSVs; with ``collect``
+    all rows are also written to that CSV (refused if it exists, unless ``force``).
+    ``workers``: 1 runs one after another without Dask; None or more run on a local Dask
+    cluster of that many workers (default: the machine's cores); ``scheduler``: the address
+    of an existing Dask cluster. Missing weights of a seed are trained first, here.
+    Raises :class:`SweepError` after all runs when any failed (nothing is collected then).
+    """
+    from . import model
+
+    notebook = Path(notebook).resolve()
     results_dir = Path(results_dir or evaluate.RESULTS_DIR)
     output_dir = Path(output_dir or results_dir / "papermill")
     check_names(notebook, {**dict.fromkeys(grid), "results_dir": None})
+    if workers is not None and (
+        not isinstance(workers, int) or isinstance(workers, bool) or workers < 1
+    ):
+        raise ValueError(f"workers={workers!r}: give a whole number of at least 1")
     if collect is not None and Path(collect).exists() and not force:
         raise FileExistsError(f"{collect} already exists; pass --force to overwrite it")
-    for recipe, seed in itertools.product(grid.get("recipe", ["paper"]), grid.get("seed", [0])):
-        model.load_or_train(recipe, int(seed))
-    rows = []
-    names = list(grid)
-    for values in itertools.product(*(grid[n] for n in names)):
-        parameters = dict(zip(names, values), results_dir=str(results_dir))
-        out = output_dir / (notebook.stem + "-" + "-".join(f"{n}_{_slug(v)}" for n, v in zip(names, values)) + ".ipynb")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        print(f"running {notebook.name} with {dict(zip(names, values))}", file=sys.stderr)
-        papermill.execute_notebook(str(notebook), str(out), parameters=parameters, cwd=str(notebook.parent),
-                                   progress_bar=False, kernel_name="python3")
-        options = {k: v for k, v in parameters.items() if k in quantize.OPTIONS}
-        path = evaluate.results_path(parameters.get("device", "PCMO"), int(parameters.get("seed", 0)),
-                                     parameters.get("recipe", "paper"), **options)
-        rows += evaluate.read_csv(results_dir / path.name)
+    runs = grid_runs(grid, notebook, output_dir)
+    sequential = workers == 1 and not scheduler
+    if not sequential:
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError as err:
+            raise RuntimeError(NEED_DASK) from err
+    if "device" in grid or "seed" in grid or "recipe" in grid:
+        for recipe, seed in itertools.product(
+            grid.get("recipe", ["paper"]), grid.get("seed", [0])
+        ):
+            model.load_or_train(recipe, int(seed))
+    if sequential:
+        done = _sequential(str(notebook), runs)
+    else:
+        done = _distributed(str(notebook), runs, workers, scheduler)
+    if any(r.error for r in done):
+        raise SweepError(done)
+    rows = [row for r in done for row in r.rows]
     if collect is not None:
         evaluate.write_csv(rows, collect, force=force)
     return rows
@@ -78,21 +278,58 @@ def run(grid: dict[str, list], notebook: Path | str = NOTEBOOK, results_dir: Pat
 def main(argv: list[str] | None = None) -> int:
     from . import devices
 
-    p = argparse.ArgumentParser(prog="python -m synquant.sweeps", description=__doc__.splitlines()[0])
-    p.add_argument("--devices", nargs="+", default=[devices.DEFAULT_DEVICE], help="device names")
+    p = argparse.ArgumentParser(
+        prog="python -m synquant.sweeps", description=__doc__.splitlines()[0]
+    )
+    p.add_argument(
+        "--devices",
+        nargs="+",
+        default=[devices.DEFAULT_DEVICE],
+        help="device names or files",
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="training seeds")
-    p.add_argument("--notebook", type=Path, default=NOTEBOOK, help="the chapter to run (default: results)")
-    p.add_argument("--collect", type=Path, default=evaluate.RESULTS_DIR / "sweeps.csv", help="CSV of all rows")
+    p.add_argument(
+        "--notebook",
+        type=Path,
+        default=NOTEBOOK,
+        help="the chapter to run (default: results)",
+    )
+    p.add_argument(
+        "--collect",
+        type=Path,
+        default=evaluate.RESULTS_DIR / "sweeps.csv",
+        help="CSV of all rows",
+    )
     p.add_argument("--force", action="store_true", help="overwrite the collected CSV")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Dask workers on this machine (default: one per core); 1 runs without Dask",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
     args = p.parse_args(argv)
     try:
         for name in args.devices:
             devices.get(name)
-        rows = run({"device": args.devices, "seed": args.seeds}, args.notebook, collect=args.collect, force=args.force)
-    except (ValueError, OSError, RuntimeError) as err:
+        rows = run(
+            {"device": args.devices, "seed": args.seeds},
+            args.notebook,
+            collect=args.collect,
+            force=args.force,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+    except (ValueError, OSError, RuntimeError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"{len(rows)} rows from {len(args.devices) * len(args.seeds)} runs collected in {args.collect}")
+    print(
+        f"{len(rows)} rows from {len(args.devices) * len(args.seeds)} runs collected in {args.collect}"
+    )
     return 0
 
 

@@ -8,6 +8,9 @@ never absolute times in a test:
 * sweep: 21 levels x 2 methods on the 10,000 test images under 1 second;
 * sensitivity: the quantize-and-evaluate work of the reproduction notes under a minute;
 * Monte Carlo: 20 trials x 21 levels of one device within seconds.
+* sweeps: the default grid of ``make sweeps`` (7 devices x 5 seeds of the results chapter)
+  on the local Dask cluster against the same runs one after another, as a ratio measured
+  in this run (``SWEEPS_BENCH=0`` skips it: it runs the grid twice, minutes).
 """
 
 import os
@@ -75,6 +78,33 @@ def main():
     mc = best_of(lambda: [nonideal.monte_carlo(weights, "proposed", L, trials=20, seed=0) for L in evaluate.LEVELS],
                  repeat=1)
     report("Monte Carlo 20 trials x 21 levels (PCMO)", mc, flops / 43 * 420 / (gflops * 1e9), "a few seconds")
+
+
+    if os.environ.get("SWEEPS_BENCH", "1") != "0":
+        bench_sweeps()
+
+
+def bench_sweeps(device_names=None, seeds=(0, 1, 2, 3, 4)):
+    """The default sweep grid (every device, 5 seeds) on the local Dask cluster against the
+    sequential run."""
+    import tempfile
+
+    from synquant import devices, sweeps
+
+    grid = {"device": list(device_names or devices.names()), "seed": list(seeds)}
+    runs = len(grid["device"]) * len(grid["seed"])
+    seconds = {}
+    for name, workers in (("sequential", 1), ("dask", None)):
+        with tempfile.TemporaryDirectory(prefix="synquant-bench-") as tmp:
+            start = time.perf_counter()
+            try:
+                sweeps.run(grid, results_dir=tmp, workers=workers)
+            except sweeps.SweepError as err:  # every run finished; the timing stands
+                print(f"({name}) {str(err).splitlines()[0]}")
+            seconds[name] = time.perf_counter() - start
+    report(f"sweeps {runs} runs, one after another", seconds["sequential"], None, "")
+    report(f"sweeps {runs} runs, Dask on {os.cpu_count()} cores", seconds["dask"], None,
+           f"speed-up {seconds['sequential'] / seconds['dask']:.2f}x (ideal {os.cpu_count()}x)")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""The rendered book, opened page by page in headless Chromium.
+"""The rendered book, opened page by page in headless Chromium with the network off.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) and a built
-book in ``_build/html`` (``make test`` builds it first). Screenshots of every page are
-saved under ``_build/screenshots/``.
+book in ``_build/html`` (``make test`` builds it first). The browser reaches nothing but the
+files of the book: every host name fails to resolve and DevTools' network emulation is
+offline, so math must be typeset by the MathJax that the book serves itself. A full-height
+screenshot of every page is saved under ``_build/screenshots/``.
 """
 
 import csv
@@ -32,31 +34,68 @@ def browser():
         pytest.skip(f"no Chromium here: {HOW}")
     if not _pages():
         if os.environ.get("CI"):
-            pytest.fail("no built book in _build/html: `make test` builds it before the tests")
-        pytest.skip("no built book in _build/html: run `make book` (make test builds it)")
+            pytest.fail(
+                "no built book in _build/html: `make test` builds it before the tests"
+            )
+        pytest.skip(
+            "no built book in _build/html: run `make book` (make test builds it)"
+        )
     os.environ["SE_OFFLINE"] = "true"  # Selenium must not look for drivers online
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,1000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ):  # no host resolves: offline
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(60)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": True,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
 
 
 def _open(driver, page: Path):
+    """Load ``page`` and wait for its images and for MathJax to finish typesetting."""
     driver.get(page.as_uri())
+    driver.set_script_timeout(60)
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "Promise.all([...document.images].map(i => i.complete ? 0 : new Promise(r => {i.onload = i.onerror = r;})))"
-        ".then(() => done());"
+        "const images = Promise.all([...document.images].map("
+        "  i => i.complete ? 0 : new Promise(r => {i.onload = i.onerror = r;})));"
+        # MathJax 3 sets MathJax.startup.promise once its script has run; a page whose
+        # MathJax could not load keeps the configuration object only.
+        "const math = new Promise(r => {"
+        "  let waited = 0;"
+        "  const poll = () => {"
+        "    const s = window.MathJax && window.MathJax.startup;"
+        "    if (s && s.promise) { s.promise.then(r, r); }"
+        "    else if (waited > 10000) { r(); } else { waited += 100; setTimeout(poll, 100); }"
+        "  };"
+        "  poll();"
+        "});"
+        "Promise.all([images, math]).then(() => done());"
     )
 
 
@@ -67,8 +106,17 @@ def _screenshot(driver, page: Path):
     driver.set_window_size(1280, 1000)
 
 
-CHAPTERS = ["index", "introduction", "proposed_method", "results", "conclusion", "reproduction_notes", "devices",
-            "nonidealities", "optimal_levels"]
+CHAPTERS = [
+    "index",
+    "introduction",
+    "proposed_method",
+    "results",
+    "conclusion",
+    "reproduction_notes",
+    "devices",
+    "nonidealities",
+    "optimal_levels",
+]
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -86,42 +134,157 @@ def test_every_page_renders_without_errors(browser):
         text = browser.find_element("tag name", "body").text
         assert "Traceback" not in text, f"{page.name} shows a traceback"
         assert not re.search(r"\b\w+Error\b:", text), f"{page.name} shows an error"
-        errors = browser.find_elements("css selector", ".output.traceback, .output.error, .cell_output .stderr")
+        errors = browser.find_elements(
+            "css selector", ".output.traceback, .output.error, .cell_output .stderr"
+        )
         assert not errors, f"{page.name} shows {len(errors)} error or stderr outputs"
         # every image, glued figures included, has loaded and has a size on the page
         for img in browser.find_elements("tag name", "img"):
-            natural = browser.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img)
+            natural = browser.execute_script(
+                "return [arguments[0].naturalWidth, arguments[0].naturalHeight]", img
+            )
             src = img.get_attribute("src")
             assert min(natural) > 0, f"{page.name}: image {src} did not load"
             if img.is_displayed():
-                assert img.size["width"] > 0 and img.size["height"] > 0, f"{page.name}: image {src} has no size"
+                assert img.size["width"] > 0 and img.size["height"] > 0, (
+                    f"{page.name}: image {src} has no size"
+                )
 
 
 def test_figures_are_numbered_images(browser):
-    expected = {"introduction": 1, "proposed_method": 2, "results": 1, "reproduction_notes": 4, "devices": 2,
-                "nonidealities": 2, "optimal_levels": 2}
+    expected = {
+        "introduction": 1,
+        "proposed_method": 2,
+        "results": 1,
+        "reproduction_notes": 4,
+        "devices": 2,
+        "nonidealities": 2,
+        "optimal_levels": 2,
+    }
     for name, least in expected.items():
         _open(browser, HTML / "chapters" / f"{name}.html")
         figures = browser.find_elements("css selector", "figure, div.figure")
         with_image = [f for f in figures if f.find_elements("tag name", "img")]
-        assert len(with_image) >= least, f"{name}: {len(with_image)} figures with an image"
+        assert len(with_image) >= least, (
+            f"{name}: {len(with_image)} figures with an image"
+        )
         for fig in with_image:
             caption = fig.find_element("css selector", "figcaption, .caption").text
-            assert re.match(r"Fig\. \d+(\.\d+)*", caption), f"{name}: figure caption {caption!r} is not numbered"
+            assert re.match(r"Fig\. \d+(\.\d+)*", caption), (
+                f"{name}: figure caption {caption!r} is not numbered"
+            )
 
 
 def test_results_page_equals_results_file(browser):
-    rows = list(csv.DictReader((ROOT / "data" / "results" / "figure2-PCMO-paper-seed0.csv").open()))
+    rows = list(
+        csv.DictReader(
+            (ROOT / "data" / "results" / "figure2-PCMO-paper-seed0.csv").open()
+        )
+    )
     acc = {(r["method"], r["levels"]): float(r["accuracy_pct"]) for r in rows}
     _open(browser, HTML / "chapters" / "results.html")
     table = browser.find_elements("css selector", "table")[0]
-    shown = [[td.text for td in tr.find_elements("tag name", "td")] for tr in table.find_elements("tag name", "tr")]
+    shown = [
+        [td.text for td in tr.find_elements("tag name", "td")]
+        for tr in table.find_elements("tag name", "tr")
+    ]
     shown = [r for r in shown if r]
     assert len(shown) == 21
     for levels, sampling, proposed, diff in shown:
         assert float(sampling) == pytest.approx(acc[("sampling", levels)], abs=0.005)
         assert float(proposed) == pytest.approx(acc[("proposed", levels)], abs=0.005)
-        assert float(diff) == pytest.approx(acc[("proposed", levels)] - acc[("sampling", levels)], abs=0.011)
+        assert float(diff) == pytest.approx(
+            acc[("proposed", levels)] - acc[("sampling", levels)], abs=0.011
+        )
     pasted = [e.text for e in browser.find_elements("css selector", ".pasted-text")]
-    for key in (("software", ""), ("proposed", "10"), ("proposed", "5"), ("sampling", "5")):
-        assert f"{acc[key]:.2f}" in pasted, f"{key} = {acc[key]:.2f} is not among the glued numbers {pasted}"
+    for key in (
+        ("software", ""),
+        ("proposed", "10"),
+        ("proposed", "5"),
+        ("sampling", "5"),
+    ):
+        assert f"{acc[key]:.2f}" in pasted, (
+            f"{key} = {acc[key]:.2f} is not among the glued numbers {pasted}"
+        )
+
+
+# The visible text of the page without code: math left as TeX would show here.
+_PROSE = """
+const body = document.body.cloneNode(true);
+body.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
+document.body.appendChild(body); body.style.position = 'absolute'; body.style.left = '-99999px';
+const text = body.innerText; body.remove(); return text;
+"""
+
+
+def test_math_is_typeset_offline(browser):
+    """Every page with math shows it typeset by the book's own MathJax, with no network."""
+    with_math = 0
+    for page in _pages():
+        _open(browser, page)
+        math = browser.find_elements("css selector", "span.math, div.math")
+        if not math:
+            continue
+        with_math += 1
+        state = browser.execute_script(
+            "return window.MathJax && window.MathJax.version"
+        )
+        assert state, (
+            f"{page.name}: MathJax did not load (the book must serve it: make book fetches it)"
+        )
+        untypeset = browser.execute_script(
+            "return [...document.querySelectorAll('span.math, div.math')]"
+            ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60))"
+        )
+        assert not untypeset, (
+            f"{page.name}: {len(untypeset)} formulas not typeset, e.g. {untypeset[:3]}"
+        )
+        errors = browser.find_elements("css selector", "mjx-merror, [data-mjx-error]")
+        assert not errors, f"{page.name}: MathJax reports {len(errors)} TeX errors"
+        prose = browser.execute_script(_PROSE)
+        for raw in ("\\(", "\\)", "$$"):
+            assert raw not in prose, f"{page.name}: raw {raw!r} in the visible text"
+    assert with_math, "no page has math: the check would have nothing to look at"
+
+
+def test_mathjax_is_the_books_own():
+    """The pages load MathJax from the book's _static folder, never from a CDN."""
+    if not _pages():
+        pytest.skip("no built book in _build/html: run `make book`")
+    for page in _pages():
+        html = page.read_text()
+        scripts = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', html, re.I)
+        assert scripts, f"{page.name} loads no MathJax"
+        for src in scripts:
+            assert "://" not in src, f"{page.name} loads MathJax from {src}"
+            assert (page.parent / src.split("?")[0]).resolve().is_file(), (
+                f"{page.name}: {src} is not in the build"
+            )
+
+
+# Code cells, their outputs and tables that are wider than their box on the page.
+_OVERFLOW = """
+const wide = [];
+for (const e of document.querySelectorAll('div.highlight pre, table')) {
+  if (!e.offsetParent) continue;  // not displayed (e.g. a folded cell)
+  const box = e.tagName === 'TABLE' ? e.parentElement : e;
+  const width = e.tagName === 'TABLE' ? e.offsetWidth : e.scrollWidth;
+  if (width > box.clientWidth + 1) {
+    wide.push(`${e.tagName.toLowerCase()} ${width} px in ${box.clientWidth} px: `
+              + e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 70));
+  }
+}
+return wide;
+"""
+
+
+def test_no_code_or_table_overflows_the_page(browser):
+    """Code cells and tables fit the page's width (1280 px window): nothing cut off at the edge."""
+    problems = []
+    for page in _pages():
+        _open(browser, page)
+        problems += [f"{page.name}: {w}" for w in browser.execute_script(_OVERFLOW)]
+    assert not problems, (
+        f"{len(problems)} code blocks or tables wider than the page:\n"
+        + "\n".join(problems)
+    )

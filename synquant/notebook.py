@@ -37,7 +37,7 @@ def tidy(value, digits: int | None = None):
 
 
 def glue(digits: int | None = 2, **values):
-    """Glue each ``name=value`` (see :func:`tidy`) and show them as one table; returns it.
+    """Glue each ``name=value`` (see :func:`tidy`) and show them as one table.
 
     ``digits``: decimals kept of each float (None keeps them all), so that the prose's
     format specification never prints a rounded-away negative zero.
@@ -51,15 +51,9 @@ def glue(digits: int | None = 2, **values):
         value = tidy(value, digits)
         _glue(name, value, display=False)
         shown.append([f"`{name}`", f"{value:g}" if isinstance(value, float) else value])
-    table = markdown_table(["glued name", "value"], shown, align="lr")
-    try:
-        from IPython.display import display
+    from IPython.display import display
 
-        display(table)
-    except ImportError:  # pragma: no cover - IPython comes with the book extra
-        pass
-    return table
-
+    display(markdown_table(["glued name", "value"], shown, align="lr"))
 
 def strip_solutions(nb):
     """A copy of the notebook ``nb`` (nbformat) without its cells tagged ``solution``."""

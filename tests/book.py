@@ -32,8 +32,7 @@ def repository_url() -> str:
 def install_cell() -> str:
     """The exact first cell of every chapter (it installs synquant on Colab or Binder)."""
     return (
-        "# On Colab, Binder or a bare Jupyter: install synquant when it is missing"
-        " (not needed in the book).\n"
+        "# Colab, Binder or a bare Jupyter: install synquant when it is missing.\n"
         "import importlib.util\n"
         "\n"
         'if importlib.util.find_spec("synquant") is None:\n'

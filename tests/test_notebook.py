@@ -23,7 +23,10 @@ def test_tidy(value, digits, expected):
 def test_glue_glues_every_value_and_shows_a_table(monkeypatch):
     glued = {}
     monkeypatch.setattr("myst_nb.glue", lambda name, value, display=True: glued.setdefault(name, (value, display)))
-    table = notebook.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO")
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    assert notebook.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
+    (table,) = shown
     assert glued == {"lead": (0.0, False), "level": (5, False), "name": ("PCMO", False)}
     assert "| `lead` | 0 |" in table.data and "| `name` | PCMO |" in table.data
 

@@ -59,7 +59,7 @@ def max_gap(a: float) -> float:
     return float(-np.expm1(-x_star / a) / norm - x_star)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def nl_to_a(nl: float, grid: float | None = NEUROSIM_GRID, table: bool = True) -> float:
     """Curve parameter ``a`` (= A / Pmax, dimensionless) for a nonlinearity label ``nl``.
 
@@ -172,7 +172,7 @@ class Device:
             raise ValueError(f"states must be an integer >= 2, got {n!r}")
         return self.conductance(np.linspace(0.0, 1.0, int(n)), branch)
 
-    def with_states(self, states: int) -> "Device":
+    def with_states(self, states: int) -> Device:
         """The same device with another number of states (same nonlinearity)."""
         return Device(self.name, states, self.nl_increase, self.nl_decrease, self.r_on, self.on_off, self.sigma)
 

@@ -12,8 +12,19 @@ import numpy as np
 
 from . import paper
 
-__all__ = ["accuracy_vs_levels", "levels_axis", "markdown_table", "new", "check_readable", "COLORS", "LABELS",
-           "STYLE", "DPI", "MAX_WIDTH", "FONT_MIN"]
+__all__ = [
+    "accuracy_vs_levels",
+    "levels_axis",
+    "markdown_table",
+    "new",
+    "check_readable",
+    "COLORS",
+    "LABELS",
+    "STYLE",
+    "DPI",
+    "MAX_WIDTH",
+    "FONT_MIN",
+]
 
 #: Resolution of the figures' images (dots per inch).
 DPI = 150
@@ -24,12 +35,21 @@ MAX_WIDTH = 7.2
 FONT_MIN = 10
 #: Matplotlib settings of every figure of the book (applied by :func:`new`).
 STYLE = {
-    "figure.dpi": DPI, "savefig.dpi": DPI, "font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11,
-    "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 12,
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "figure.titlesize": 12,
 }
 
 
-def new(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4.0, **kwargs):
+def new(
+    nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4.0, **kwargs
+):
     """``(fig, axes)`` of the book's style: ``plt.subplots`` at ``width`` x ``height`` inches.
 
     The figure is closed in pyplot at once, so that a notebook shows it once, as the
@@ -40,7 +60,9 @@ def new(nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4.0,
     import matplotlib.pyplot as plt
 
     if width > MAX_WIDTH:
-        raise ValueError(f"width={width} in: figures are at most {MAX_WIDTH} in wide (the page's text column)")
+        raise ValueError(
+            f"width={width} in: figures are at most {MAX_WIDTH} in wide (the page's text column)"
+        )
     matplotlib.rcParams.update(STYLE)
     kwargs.setdefault("layout", "constrained")
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), dpi=DPI, **kwargs)
@@ -58,14 +80,34 @@ def check_readable(fig) -> list[str]:
     if fig.dpi < DPI:
         problems.append(f"{fig.dpi:.0f} dpi (at least {DPI})")
     fig.canvas.draw()  # creates the tick labels
-    for text in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")):
-        if text.get_visible() and text.get_text().strip() and text.get_fontsize() < FONT_MIN - 1e-9:
-            problems.append(f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least {FONT_MIN})")
+    for text in fig.findobj(
+        lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")
+    ):
+        if (
+            text.get_visible()
+            and text.get_text().strip()
+            and text.get_fontsize() < FONT_MIN - 1e-9
+        ):
+            problems.append(
+                f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least {FONT_MIN})"
+            )
     return problems
 
-COLORS = {"software": "0.3", "sampling": "#d95f02", "proposed": "#1b9e77", "uniform": "#7570b3", "optimal": "#e7298a"}
-LABELS = {"software": "software (unquantized)", "sampling": "sampling method", "proposed": "proposed method",
-          "uniform": "uniform only (ideal device)", "optimal": "optimal device levels"}
+
+COLORS = {
+    "software": "0.3",
+    "sampling": "#d95f02",
+    "proposed": "#1b9e77",
+    "uniform": "#7570b3",
+    "optimal": "#e7298a",
+}
+LABELS = {
+    "software": "software (unquantized)",
+    "sampling": "sampling method",
+    "proposed": "proposed method",
+    "uniform": "uniform only (ideal device)",
+    "optimal": "optimal device levels",
+}
 
 
 def _axes(ax, size=(6.4, 4.0)):
@@ -82,8 +124,14 @@ def levels_axis(ax) -> None:
     ax.set_xlabel("number of levels L")
 
 
-def accuracy_vs_levels(rows: list[dict], ax=None, methods=("sampling", "proposed"), reported: bool = True,
-                       spread: bool = True, ylim=None):
+def accuracy_vs_levels(
+    rows: list[dict],
+    ax=None,
+    methods=("sampling", "proposed"),
+    reported: bool = True,
+    spread: bool = True,
+    ylim=None,
+):
     """Accuracy (%) against number of levels, one line per method; returns the figure.
 
     ``rows`` may hold several seeds or trials: the line is their mean and, with ``spread``,
@@ -95,19 +143,48 @@ def accuracy_vs_levels(rows: list[dict], ax=None, methods=("sampling", "proposed
         levels = sorted({r["levels"] for r in rows if r["method"] == method})
         if not levels:
             continue
-        acc = [np.array([r["accuracy_pct"] for r in rows if r["method"] == method and r["levels"] == L]) for L in levels]
+        acc = [
+            np.array(
+                [
+                    r["accuracy_pct"]
+                    for r in rows
+                    if r["method"] == method and r["levels"] == L
+                ]
+            )
+            for L in levels
+        ]
         mean = np.array([a.mean() for a in acc])
         ax.plot(levels, mean, "o-", ms=3.5, color=COLORS[method], label=LABELS[method])
         if spread and max(len(a) for a in acc) > 1:
             sd = np.array([a.std(ddof=1) if len(a) > 1 else 0 for a in acc])
-            ax.fill_between(levels, mean - sd, mean + sd, color=COLORS[method], alpha=0.2, lw=0)
+            ax.fill_between(
+                levels, mean - sd, mean + sd, color=COLORS[method], alpha=0.2, lw=0
+            )
     software = [r["accuracy_pct"] for r in rows if r["method"] == "software"]
     if software:
-        ax.axhline(np.mean(software), color=COLORS["software"], ls="--", lw=1, label=LABELS["software"])
+        ax.axhline(
+            np.mean(software),
+            color=COLORS["software"],
+            ls="--",
+            lw=1,
+            label=LABELS["software"],
+        )
     if reported:
         r = paper.REPORTED
-        ax.axhline(r["software_pct"], color="k", ls=":", lw=1, label=f"paper: software {r['software_pct']} %")
-        ax.plot([10], [r["proposed_10_pct"]], "k*", ms=10, label=f"paper: proposed at 10 levels, {r['proposed_10_pct']} %")
+        ax.axhline(
+            r["software_pct"],
+            color="k",
+            ls=":",
+            lw=1,
+            label=f"paper: software {r['software_pct']} %",
+        )
+        ax.plot(
+            [10],
+            [r["proposed_10_pct"]],
+            "k*",
+            ms=10,
+            label=f"paper: proposed at 10 levels, {r['proposed_10_pct']} %",
+        )
     levels_axis(ax)
     ax.set_ylabel("MNIST test accuracy (%)")
     if ylim is not None:
@@ -131,8 +208,9 @@ def markdown_table(header: list[str], rows: list[list], align: str | None = None
 # --- optimal levels ---
 
 
-def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels,
-                           marked=()):
+def optimal_error_accuracy(
+    rows: list[dict], mse: dict[str, list[float]], levels, marked=()
+):
     """Two panels over the number of levels: above, the mean squared error of the
     normalized weights of each method in ``mse`` (log scale, ``mse[method][i]`` at
     ``levels[i]``); below, the test accuracy of the same methods from ``rows`` (a
@@ -141,8 +219,9 @@ def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels
     fig, (top, bottom) = new(2, 1, width=6.4, height=6.4, sharex=True)
     levels = list(levels)
     for method, values in mse.items():
-        top.semilogy(levels, values, "o-", ms=3.5, color=COLORS[method],
-                     label=LABELS[method])
+        top.semilogy(
+            levels, values, "o-", ms=3.5, color=COLORS[method], label=LABELS[method]
+        )
     top.set_ylabel("squared error of weights")
     top.grid(alpha=0.3, which="both")
     top.legend(loc="upper right")
@@ -150,8 +229,16 @@ def optimal_error_accuracy(rows: list[dict], mse: dict[str, list[float]], levels
     marked = [L for L in marked if L in levels]
     if marked:
         acc = {r["levels"]: r["accuracy_pct"] for r in rows if r["method"] == "optimal"}
-        bottom.plot(marked, [acc[L] for L in marked], "o", ms=11, mfc="none",
-                    mec="k", mew=1.2, label="optimal vs proposed: p < 0.05")
+        bottom.plot(
+            marked,
+            [acc[L] for L in marked],
+            "o",
+            ms=11,
+            mfc="none",
+            mec="k",
+            mew=1.2,
+            label="optimal vs proposed: p < 0.05",
+        )
         bottom.legend(loc="lower right")
     top.tick_params(labelbottom=True)
     return fig
@@ -164,8 +251,9 @@ def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
     ``magnitudes``: ``|w|`` of the normalized weights; ``chosen``: ``{method: levels}``
     (see :func:`synquant.optimal.chosen_levels`). The rows carry the methods' names, so
     no legend covers a level."""
-    fig, (top, bottom) = new(2, 1, width=6.4, height=4.4, sharex=True,
-                             gridspec_kw={"height_ratios": [1, 2]})
+    fig, (top, bottom) = new(
+        2, 1, width=6.4, height=4.4, sharex=True, gridspec_kw={"height_ratios": [1, 2]}
+    )
     names = list(chosen)
     for i, method in enumerate(names):
         row = len(names) - 1 - i
@@ -198,20 +286,44 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
         )
     order = np.argsort(sizes)
     fig, ax = new(width=6.4, height=3.6)
-    ax.semilogx(sizes[order], values[order], "o-", color=COLORS["proposed"],
-                label="this book, one seed")
+    ax.semilogx(
+        sizes[order],
+        values[order],
+        "o-",
+        color=COLORS["proposed"],
+        label="this book, one seed",
+    )
     if chosen is not None and chosen in sizes:
-        ax.plot([chosen], values[sizes == chosen][:1], "o", ms=12, mfc="none", mec="k",
-                mew=1.2, label=f"the book's recipe ({int(chosen):,})")
-    ax.axhline(paper.REPORTED["gap_5_pct"], color="k", ls=":", lw=1,
-               label=f"paper: about {paper.REPORTED['gap_5_pct']:g} points")
-    ax.axhline(paper.TOLERANCE["gap_5_min"], color="0.5", ls="--", lw=1,
-               label=f"book's tolerance: at least {paper.TOLERANCE['gap_5_min']:g}")
+        ax.plot(
+            [chosen],
+            values[sizes == chosen][:1],
+            "o",
+            ms=12,
+            mfc="none",
+            mec="k",
+            mew=1.2,
+            label=f"the book's recipe ({int(chosen):,})",
+        )
+    ax.axhline(
+        paper.REPORTED["gap_5_pct"],
+        color="k",
+        ls=":",
+        lw=1,
+        label=f"paper: about {paper.REPORTED['gap_5_pct']:g} points",
+    )
+    ax.axhline(
+        paper.TOLERANCE["gap_5_min"],
+        color="0.5",
+        ls="--",
+        lw=1,
+        label=f"book's tolerance: at least {paper.TOLERANCE['gap_5_min']:g}",
+    )
     ax.set_xlabel("training batch size (images per step)")
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="lower left")
     return fig
+
 
 # --- introduction ---
 
@@ -227,24 +339,42 @@ def device_curve(device="PCMO"):
 
     device = devices.get(device)
     reference = device.reference_levels()
-    fig, (left, right) = new(1, 2, width=7.2, height=3.6,
-                             gridspec_kw={"width_ratios": [2.4, 1]})
+    fig, (left, right) = new(
+        1, 2, width=7.2, height=3.6, gridspec_kw={"width_ratios": [2.4, 1]}
+    )
     x = np.linspace(0, 1, 400)
     pulses = x * (device.states - 1)
     left.plot(pulses, x, color="0.6", ls=":", lw=1, label="linear device")
-    for branch, color in (("potentiation", COLORS["proposed"]),
-                          ("depression", COLORS["sampling"])):
-        left.plot(pulses, device.conductance(x, branch), color=color, lw=1.5,
-                  label=f"{branch} branch")
-    left.plot(np.arange(device.states), reference, "o", ms=3, color=COLORS["proposed"],
-              label=f"{device.states} reference levels")
+    for branch, color in (
+        ("potentiation", COLORS["proposed"]),
+        ("depression", COLORS["sampling"]),
+    ):
+        left.plot(
+            pulses,
+            device.conductance(x, branch),
+            color=color,
+            lw=1.5,
+            label=f"{branch} branch",
+        )
+    left.plot(
+        np.arange(device.states),
+        reference,
+        "o",
+        ms=3,
+        color=COLORS["proposed"],
+        label=f"{device.states} reference levels",
+    )
     left.set_xlabel("pulse number P")
     left.set_ylabel("normalized conductance g")
     left.legend(loc="center", bbox_to_anchor=(0.6, 0.4))
     left.grid(alpha=0.3)
-    right.eventplot([reference, np.linspace(0, 1, device.states)], orientation="vertical",
-                    colors=[COLORS["proposed"], "0.6"], lineoffsets=[0.5, 1.5],
-                    linelengths=0.8)
+    right.eventplot(
+        [reference, np.linspace(0, 1, device.states)],
+        orientation="vertical",
+        colors=[COLORS["proposed"], "0.6"],
+        lineoffsets=[0.5, 1.5],
+        linelengths=0.8,
+    )
     right.set_xticks([0.5, 1.5], [device.name, "linear"])
     right.set_ylabel("normalized conductance g")
     right.set_xlim(-0.2, 2.2)
@@ -254,8 +384,9 @@ def device_curve(device="PCMO"):
 # --- proposed method ---
 
 
-def network_diagram(n_inputs: int = 784, n_hidden: int = 128, n_outputs: int = 10,
-                    shown: int = 12):
+def network_diagram(
+    n_inputs: int = 784, n_hidden: int = 128, n_outputs: int = 10, shown: int = 12
+):
     """The fully connected network drawn as three columns of nodes (the paper's Figure 1);
     at most ``shown`` nodes a layer are drawn, the rest elided. Returns the figure."""
     sizes = {"input": n_inputs, "hidden (ReLU)": n_hidden, "output": n_outputs}
@@ -272,8 +403,16 @@ def network_diagram(n_inputs: int = 784, n_hidden: int = 128, n_outputs: int = 1
         ys.append(y)
         ax.scatter(np.full(k, col), y, s=90, facecolor="white", edgecolor="k", zorder=3)
         if n > shown:
-            ax.text(col, 0.5, "⋮", ha="center", va="center", fontsize=18, zorder=4,
-                    bbox={"facecolor": "white", "edgecolor": "none"})
+            ax.text(
+                col,
+                0.5,
+                "⋮",
+                ha="center",
+                va="center",
+                fontsize=18,
+                zorder=4,
+                bbox={"facecolor": "white", "edgecolor": "none"},
+            )
         ax.text(col, 1.0, f"{name}\n{n} nodes", ha="center", va="bottom")
     for col in range(2):
         for y0 in ys[col]:
@@ -294,14 +433,31 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
     if magnitudes.size == 0:
         raise ValueError("magnitudes is empty: pass the normalized |weights|")
     fig, ax = new(width=7.0, height=3.8)
-    ax.hist(magnitudes, bins=200, range=(0, 1), color="0.7", log=True,
-            label="normalized |weights| (both layers)")
+    ax.hist(
+        magnitudes,
+        bins=200,
+        range=(0, 1),
+        color="0.7",
+        log=True,
+        label="normalized |weights| (both layers)",
+    )
     for i, v in enumerate(proposed_levels):
-        ax.axvline(v, color=COLORS["proposed"], lw=2, ymax=0.92,
-                   label=LABELS["proposed"] + " levels" if i == 0 else None)
+        ax.axvline(
+            v,
+            color=COLORS["proposed"],
+            lw=2,
+            ymax=0.92,
+            label=LABELS["proposed"] + " levels" if i == 0 else None,
+        )
     for i, v in enumerate(sampling_levels):
-        ax.axvline(v, color=COLORS["sampling"], lw=2, ls="--", ymax=0.92,
-                   label=LABELS["sampling"] + " levels" if i == 0 else None)
+        ax.axvline(
+            v,
+            color=COLORS["sampling"],
+            lw=2,
+            ls="--",
+            ymax=0.92,
+            label=LABELS["sampling"] + " levels" if i == 0 else None,
+        )
     ax.set_xlabel("normalized weight magnitude")
     ax.set_ylabel("number of weights")
     ax.legend(loc="upper right")
@@ -321,14 +477,21 @@ def figure2(rows: list[dict], title: str | None = None):
     if title is None and rows:
         first = rows[0]
         seed = first.get("seed")
-        parts = [first.get("device"), first.get("recipe"),
-                 None if seed in ("", None) else f"seed {seed}"]
-        parts += [f"{k}: {first[k]}" for k, v in quantize.DEFAULTS.items()
-                  if first.get(k, v) != v]
+        parts = [
+            first.get("device"),
+            first.get("recipe"),
+            None if seed in ("", None) else f"seed {seed}",
+        ]
+        parts += [
+            f"{k}: {first[k]}"
+            for k, v in quantize.DEFAULTS.items()
+            if first.get(k, v) != v
+        ]
         title = ", ".join(str(p) for p in parts if p)
     if title:
         fig.axes[0].set_title(title)
     return fig
+
 
 # --- reproduction notes, devices, non-idealities ---
 

@@ -55,6 +55,7 @@ def glue(digits: int | None = 2, **values):
 
     display(markdown_table(["glued name", "value"], shown, align="lr"))
 
+
 def strip_solutions(nb):
     """A copy of the notebook ``nb`` (nbformat) without its cells tagged ``solution``."""
     stripped = copy.deepcopy(nb)

@@ -38,7 +38,9 @@ def _is_type(value, kind) -> bool:
         return isinstance(value, list) and all(_is_type(v, item) for v in value)
     if origin is dict:
         key, item = typing.get_args(kind)
-        return isinstance(value, dict) and all(_is_type(k, key) and _is_type(v, item) for k, v in value.items())
+        return isinstance(value, dict) and all(
+            _is_type(k, key) and _is_type(v, item) for k, v in value.items()
+        )
     return isinstance(value, kind)
 
 
@@ -49,7 +51,9 @@ def _coerce(name: str, value, kind):
         try:
             value = yaml.safe_load(value)
         except yaml.YAMLError as err:
-            raise ValueError(f"parameter {name}: {value!r} is not a valid YAML/JSON value ({err.problem})") from None
+            raise ValueError(
+                f"parameter {name}: {value!r} is not a valid YAML/JSON value ({err.problem})"
+            ) from None
     if origin is list:
         if isinstance(value, (tuple, range)):
             value = list(value)
@@ -58,7 +62,9 @@ def _coerce(name: str, value, kind):
         if isinstance(value, list):
             value = [_coerce(name, v, typing.get_args(kind)[0]) for v in value]
     elif origin is dict and isinstance(value, dict):
-        value = {k: _coerce(name, v, typing.get_args(kind)[1]) for k, v in value.items()}
+        value = {
+            k: _coerce(name, v, typing.get_args(kind)[1]) for k, v in value.items()
+        }
     elif kind is float and _is_type(value, int):
         value = float(value)
     return value
@@ -75,23 +81,34 @@ def check(namespace: dict, spec: dict, choices: dict | None = None) -> dict:
     Raises ValueError for an unknown name or a value not allowed, TypeError for a wrong type.
     """
     unknown = sorted(
-        name for name, value in namespace.items()
-        if not name.startswith("_") and name not in _IPYTHON and name not in spec
+        name
+        for name, value in namespace.items()
+        if not name.startswith("_")
+        and name not in _IPYTHON
+        and name not in spec
         and not isinstance(value, (types.ModuleType, types.FunctionType, type))
     )
     if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)}: this chapter takes {', '.join(spec)}")
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)}: this chapter takes {', '.join(spec)}"
+        )
     values = {}
     for name, kind in spec.items():
         if name not in namespace:
-            raise ValueError(f"parameter {name!r} is missing: keep the chapter's parameters cell")
+            raise ValueError(
+                f"parameter {name!r} is missing: keep the chapter's parameters cell"
+            )
         value = _coerce(name, namespace[name], kind)
         if not _is_type(value, kind):
-            raise TypeError(f"parameter {name}={namespace[name]!r} must be of type {_shown(kind)}")
+            raise TypeError(
+                f"parameter {name}={namespace[name]!r} must be of type {_shown(kind)}"
+            )
         allowed = (choices or {}).get(name)
         items = value if isinstance(value, (list, dict)) else [value]
         bad = [v for v in items if allowed is not None and v not in allowed]
         if bad:
-            raise ValueError(f"parameter {name}={value!r}: {bad[0]!r} is not one of {', '.join(map(str, allowed))}")
+            raise ValueError(
+                f"parameter {name}={value!r}: {bad[0]!r} is not one of {', '.join(map(str, allowed))}"
+            )
         values[name] = namespace[name] = value
     return values

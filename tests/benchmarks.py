@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import tests.environment  # noqa: E402,F401  (offline MNIST, Keras home)
-
 import numpy as np  # noqa: E402
 
+import tests.environment  # noqa: E402,F401  (offline MNIST, Keras home)
 from synquant import data, evaluate, model, nonideal  # noqa: E402
 
 
@@ -45,7 +44,11 @@ def matmul_gflops(m=20000, k=784, n=128, repeat=5) -> float:
 
 def report(name, seconds, bound, target):
     """One line: the time, the matmul bound and their ratio (where a bound applies), the target."""
-    against = f"bound {bound:8.2f} s   ratio {seconds / bound:5.2f}" if bound else f"{'(no matmul bound)':<31}"
+    against = (
+        f"bound {bound:8.2f} s   ratio {seconds / bound:5.2f}"
+        if bound
+        else f"{'(no matmul bound)':<31}"
+    )
     print(f"{name:<44} {seconds:8.2f} s   {against}   target {target}")
 
 
@@ -63,7 +66,12 @@ def main():
     model.train(recipe, seed=0, epochs=epochs)
     per_epoch = (time.perf_counter() - start) / epochs
     bound = per_image * len(x_train) * recipe.epochs / (gflops * 1e9)
-    report(f"train {recipe.epochs} epochs (from {epochs})", per_epoch * recipe.epochs, bound, "ratio <= 3")
+    report(
+        f"train {recipe.epochs} epochs (from {epochs})",
+        per_epoch * recipe.epochs,
+        bound,
+        "ratio <= 3",
+    )
 
     weights, _ = model.load_weights(model.weights_path("paper", 0))
     flops = 2 * len(x_test) * (784 * 128 + 128 * 10) * (1 + 2 * 21)
@@ -75,10 +83,19 @@ def main():
     seconds = best_of(sensitivity.benchmark, repeat=1)
     report("reproduction notes: quantize and evaluate", seconds, None, "< 60 s")
 
-    mc = best_of(lambda: [nonideal.monte_carlo(weights, "proposed", L, trials=20, seed=0) for L in evaluate.LEVELS],
-                 repeat=1)
-    report("Monte Carlo 20 trials x 21 levels (PCMO)", mc, flops / 43 * 420 / (gflops * 1e9), "a few seconds")
-
+    mc = best_of(
+        lambda: [
+            nonideal.monte_carlo(weights, "proposed", L, trials=20, seed=0)
+            for L in evaluate.LEVELS
+        ],
+        repeat=1,
+    )
+    report(
+        "Monte Carlo 20 trials x 21 levels (PCMO)",
+        mc,
+        flops / 43 * 420 / (gflops * 1e9),
+        "a few seconds",
+    )
 
     if os.environ.get("SWEEPS_BENCH", "1") != "0":
         bench_sweeps()
@@ -103,8 +120,12 @@ def bench_sweeps(device_names=None, seeds=(0, 1, 2, 3, 4)):
                 print(f"({name}) {str(err).splitlines()[0]}")
             seconds[name] = time.perf_counter() - start
     report(f"sweeps {runs} runs, one after another", seconds["sequential"], None, "")
-    report(f"sweeps {runs} runs, Dask on {os.cpu_count()} cores", seconds["dask"], None,
-           f"speed-up {seconds['sequential'] / seconds['dask']:.2f}x (ideal {os.cpu_count()}x)")
+    report(
+        f"sweeps {runs} runs, Dask on {os.cpu_count()} cores",
+        seconds["dask"],
+        None,
+        f"speed-up {seconds['sequential'] / seconds['dask']:.2f}x (ideal {os.cpu_count()}x)",
+    )
 
 
 if __name__ == "__main__":

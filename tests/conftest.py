@@ -16,7 +16,9 @@ def mnist():
     from synquant import data
 
     if not os.environ.get("SYNQUANT_MNIST"):
-        pytest.skip(f"no offline MNIST: set SYNQUANT_MNIST to a Keras-layout mnist.npz ({SHARED_MNIST})")
+        pytest.skip(
+            f"no offline MNIST: set SYNQUANT_MNIST to a Keras-layout mnist.npz ({SHARED_MNIST})"
+        )
     return data.load_mnist()
 
 

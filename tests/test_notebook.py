@@ -4,15 +4,18 @@ import pytest
 from synquant import notebook
 
 
-@pytest.mark.parametrize("value, digits, expected", [
-    (np.float32(-0.001), 2, 0.0),
-    (-0.004, 2, 0.0),
-    (-0.006, 2, -0.01),
-    (np.int64(7), 2, 7),
-    (1.23456, None, 1.23456),
-    (True, 2, True),
-    ("PCMO", 2, "PCMO"),
-])
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (np.float32(-0.001), 2, 0.0),
+        (-0.004, 2, 0.0),
+        (-0.006, 2, -0.01),
+        (np.int64(7), 2, 7),
+        (1.23456, None, 1.23456),
+        (True, 2, True),
+        ("PCMO", 2, "PCMO"),
+    ],
+)
 def test_tidy(value, digits, expected):
     got = notebook.tidy(value, digits)
     assert got == expected and type(got) is type(expected)
@@ -22,10 +25,15 @@ def test_tidy(value, digits, expected):
 
 def test_glue_glues_every_value_and_shows_a_table(monkeypatch):
     glued = {}
-    monkeypatch.setattr("myst_nb.glue", lambda name, value, display=True: glued.setdefault(name, (value, display)))
+    monkeypatch.setattr(
+        "myst_nb.glue",
+        lambda name, value, display=True: glued.setdefault(name, (value, display)),
+    )
     shown = []
     monkeypatch.setattr("IPython.display.display", shown.append)
-    assert notebook.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
+    assert (
+        notebook.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
+    )
     (table,) = shown
     assert glued == {"lead": (0.0, False), "level": (5, False), "name": ("PCMO", False)}
     assert "| `lead` | 0 |" in table.data and "| `name` | PCMO |" in table.data
@@ -49,7 +57,10 @@ def test_check_readable_flags_small_text_and_coarse_figures():
     plt.close(fig)
     coarse = plt.figure(figsize=(9, 3), dpi=72)
     coarse.text(0.5, 0.5, "big enough", fontsize=12)
-    assert figures.check_readable(coarse) == ["9.0 in wide (at most 7.2)", "72 dpi (at least 150)"]
+    assert figures.check_readable(coarse) == [
+        "9.0 in wide (at most 7.2)",
+        "72 dpi (at least 150)",
+    ]
     plt.close(coarse)
     with pytest.raises(ValueError, match="at most 7.2 in wide"):
         figures.new(width=10)

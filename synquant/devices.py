@@ -27,20 +27,20 @@ import numpy as np
 from scipy.optimize import brentq
 
 __all__ = [
-    "Device",
-    "DeviceFileError",
     "BENCHMARK",
     "DEFAULTS",
-    "load",
-    "save",
     "DEFAULT_DEVICE",
+    "Device",
+    "DeviceFileError",
+    "a_to_nl",
+    "curve",
     "from_dict",
     "get",
+    "load",
+    "max_gap",
     "names",
     "nl_to_a",
-    "a_to_nl",
-    "max_gap",
-    "curve",
+    "save",
 ]
 
 #: NeuroSim's label-to-curve rule: the largest gap between f(x) and x is GAP_PER_NL * |NL|.
@@ -89,7 +89,7 @@ def nl_to_a(nl: float, grid: float | None = NEUROSIM_GRID, table: bool = True) -
     return _nl_to_a(float(nl), None if grid is None else float(grid), bool(table))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _nl_to_a(nl: float, grid: float | None, table: bool) -> float:
     if not np.isfinite(nl) or abs(nl) >= NL_MAX:
         raise ValueError(
@@ -245,7 +245,7 @@ class Device:
             raise ValueError(f"states must be an integer >= 2, got {n!r}")
         return self.conductance(np.linspace(0.0, 1.0, int(n)), branch)
 
-    def with_states(self, states: int) -> "Device":
+    def with_states(self, states: int) -> Device:
         """The same device with another number of states (same nonlinearity)."""
         return Device(self.name, states, self.nl_increase, self.nl_decrease, self.r_on, self.on_off, self.sigma)
 

@@ -73,6 +73,8 @@ def _fit_parser(sub) -> None:
     f.add_argument("--force", action="store_true", help="overwrite an existing device file")
     f.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default: 1000)")
     f.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    f.add_argument("--over", choices=("steps", "cycles"), default="steps",
+                   help="what the bootstrap resamples: pulse-to-pulse steps (default) or whole cycles")
 
 
 def _fit(args) -> None:
@@ -88,7 +90,8 @@ def _fit(args) -> None:
     if args.seed < 0:
         raise ValueError(f"--seed {args.seed}: use an integer >= 0")
     check_new(args.out, force=args.force)  # before the work
-    result = fit.fit(args.potentiation, args.depression, name=args.name, bootstrap=args.bootstrap, seed=args.seed)
+    result = fit.fit(args.potentiation, args.depression, name=args.name, bootstrap=args.bootstrap, seed=args.seed,
+                     over=args.over)
     fit.save(result, args.out, force=args.force)
     print(result.report())
     print(fit.neurosim_text(result))

@@ -7,7 +7,8 @@ never absolute times in a test:
   needs for the same floating-point work (forward and backward, both layers);
 * sweep: 21 levels x 2 methods on the 10,000 test images under 1 second;
 * sensitivity: the quantize-and-evaluate work of the reproduction notes under a minute;
-* Monte Carlo: 20 trials x 21 levels of one device within seconds.
+* Monte Carlo: 20 trials x 21 levels of one device within seconds;
+* device fit: both branches, 100 points each, with a 1,000-resample bootstrap under 5 s.
 """
 
 import os
@@ -75,6 +76,19 @@ def main():
     mc = best_of(lambda: [nonideal.monte_carlo(weights, "proposed", L, trials=20, seed=0) for L in evaluate.LEVELS],
                  repeat=1)
     report("Monte Carlo 20 trials x 21 levels (PCMO)", mc, flops / 43 * 420 / (gflops * 1e9), "a few seconds")
+
+    report("device fit: 2 x 100 points, 1,000 resamples", fit_benchmark(), None, "< 5 s")
+
+
+
+def fit_benchmark() -> float:
+    """Seconds to fit both branches (100 points each: 4 cycles of 25) with 1,000 resamples."""
+    from synquant import devices, fit
+
+    device = devices.Device("bench", 25, 2.5, -3.2, 1e6, 5.0, 0.01)
+    data = {b: fit.simulate(device, b, cycles=4, seed=0) for b in devices.BRANCHES}
+    fit.fit(**data, bootstrap=10)  # imports and first calls outside the timing
+    return best_of(lambda: fit.fit(**data, bootstrap=1000, seed=0), repeat=1)
 
 
 if __name__ == "__main__":

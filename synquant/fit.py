@@ -56,6 +56,7 @@ from . import devices
 from .files import atomic_write, check_new
 
 __all__ = [
+    "accuracy_band",
     "MIN_POINTS",
     "SYNTHETIC",
     "BranchFit",
@@ -979,3 +980,40 @@ def synthetic(branch: str = "potentiation") -> PulseData:
     return simulate(
         SYNTHETIC, branch, cycles=SYNTHETIC_CYCLES, seed=SYNTHETIC_SEEDS[branch]
     )
+
+
+def accuracy_band(
+    weights: dict,
+    result: DeviceFit,
+    levels=(5, 10),
+    methods=("sampling", "proposed"),
+    points: int = 5,
+    x=None,
+    y=None,
+) -> list[dict]:
+    """Accuracy of each method at each number of levels over the fitted NL's interval.
+
+    The fitted device's potentiation label (the branch the book quantizes onto) is set to
+    ``points`` values evenly spaced over its bootstrap interval (the estimate added), the
+    rest of the device kept; rows of :func:`synquant.evaluate.sweep` with a column ``nl``.
+    """
+    from dataclasses import replace
+
+    from . import evaluate
+
+    branch = result.branches.get("potentiation")
+    if branch is None or branch.intervals.get("nl") is None:
+        raise ValueError(
+            "accuracy_band needs a fitted potentiation branch with a bootstrap "
+            "interval: fit with bootstrap > 0"
+        )
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise ValueError(f"points={points!r}: use an integer >= 2")
+    low, high = branch.intervals["nl"]
+    labels = sorted({*np.linspace(low, high, points).tolist(), branch.nl})
+    rows = []
+    for nl in labels:
+        device = replace(result.device, nl_increase=float(nl))
+        found = evaluate.sweep(weights, list(levels), methods, device, x=x, y=y)
+        rows += [{**r, "nl": float(nl)} for r in found]
+    return rows

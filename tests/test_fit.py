@@ -471,3 +471,25 @@ def test_cli_help():
         and "--potentiation" in done.stdout
         and "--bootstrap" in done.stdout
     )
+
+
+def test_accuracy_band_spans_the_interval():
+    rng = np.random.default_rng(0)
+    weights = {
+        "W1": rng.normal(0, 0.1, (784, 128)).astype(np.float32),
+        "b1": np.zeros(128, np.float32),
+        "W2": rng.normal(0, 0.1, (128, 10)).astype(np.float32),
+        "b2": np.zeros(10, np.float32),
+    }
+    x, y = rng.random((40, 784), dtype=np.float32), rng.integers(0, 10, 40)
+    data = fit.simulate(TRUE, "potentiation", cycles=3, seed=2)
+    result = fit.fit(data, name="band", bootstrap=30)
+    rows = fit.accuracy_band(weights, result, levels=(5, 10), points=3, x=x, y=y)
+    branch = result.branches["potentiation"]
+    nls = sorted({r["nl"] for r in rows})
+    assert nls[0] == pytest.approx(branch.intervals["nl"][0])
+    assert nls[-1] == pytest.approx(branch.intervals["nl"][1])
+    assert branch.nl in nls and len(nls) == 4
+    assert len(rows) == 4 * (1 + 2 * 2)
+    with pytest.raises(ValueError, match="bootstrap > 0"):
+        fit.accuracy_band(weights, fit.fit(data, bootstrap=0))

@@ -189,10 +189,12 @@ def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     software = [r["accuracy_pct"] for r in rows if r["method"] == "software"]
     if software:
         ax.axhline(np.mean(software), color=COLORS["software"], ls=":", lw=1, label=LABELS["software"])
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, max(high, np.mean(software) + 0.1 * (high - low)))
     if estimate is not None:
         ax.axvline(estimate, color="k", lw=1, alpha=0.6)
     ax.set_xlabel("NL of the potentiation branch (over its interval)")
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=FONT_MIN)
+    ax.legend(loc="best", fontsize=FONT_MIN)
     return fig

@@ -56,13 +56,14 @@ from . import devices
 from .files import atomic_write, check_new
 
 __all__ = [
-    "accuracy_band",
     "MIN_POINTS",
     "SYNTHETIC",
+    "TABLE_HEADER",
     "BranchFit",
     "DeviceFit",
     "FitError",
     "PulseData",
+    "accuracy_band",
     "fit",
     "fit_branch",
     "from_arrays",
@@ -73,6 +74,7 @@ __all__ = [
     "save",
     "simulate",
     "synthetic",
+    "table",
     "write_csv",
 ]
 
@@ -1016,4 +1018,48 @@ def accuracy_band(
         device = replace(result.device, nl_increase=float(nl))
         found = evaluate.sweep(weights, list(levels), methods, device, x=x, y=y)
         rows += [{**r, "nl": float(nl)} for r in found]
+    return rows
+
+
+#: Header of :func:`table`.
+TABLE_HEADER = ["parameter", "branch", "estimate", "95 % interval", "true value"]
+
+
+def table(result: DeviceFit, truth: devices.Device | None = None) -> list[list[str]]:
+    """Rows of strings (parameter, branch, estimate, interval, true value) of a fit, for a
+    table; ``truth``: the device the data came from, where known (synthetic data), else
+    the last column says "unknown". Conductances in nS, sigma in %."""
+    rows = []
+    for name, b in result.branches.items():
+        nl_true = None
+        if truth is not None:
+            nl_true = devices.a_to_nl(truth.a(name))
+        spec = [
+            ("NL", "nl", 1.0, ".3f", nl_true),
+            ("Gmin (nS)", "g_min", 1e9, ".1f", truth and truth.g_min),
+            ("Gmax (nS)", "g_max", 1e9, ".1f", truth and truth.g_max),
+            ("sigma (%)", "sigma", 100.0, ".2f", truth and truth.sigma),
+        ]
+        for label, key, factor, fmt, true in spec:
+            iv = b.intervals.get(key)
+            rows.append(
+                [
+                    label,
+                    name,
+                    f"{getattr(b, key) * factor:{fmt}}",
+                    ""
+                    if iv is None
+                    else f"{iv[0] * factor:{fmt}} to {iv[1] * factor:{fmt}}",
+                    "unknown" if true is None else f"{true * factor:{fmt}}",
+                ]
+            )
+        rows.append(
+            [
+                "pulses",
+                name,
+                f"{b.pulses:g}",
+                "(the data's span)",
+                "unknown" if truth is None else f"{truth.states - 1}",
+            ]
+        )
     return rows

@@ -493,3 +493,24 @@ def test_accuracy_band_spans_the_interval():
     assert len(rows) == 4 * (1 + 2 * 2)
     with pytest.raises(ValueError, match="bootstrap > 0"):
         fit.accuracy_band(weights, fit.fit(data, bootstrap=0))
+
+
+def test_table_of_estimates():
+    data = fit.simulate(TRUE, "potentiation", cycles=3, seed=2)
+    result = fit.fit(data, name="t", bootstrap=20)
+    rows = fit.table(result, TRUE)
+    assert [r[0] for r in rows] == [
+        "NL",
+        "Gmin (nS)",
+        "Gmax (nS)",
+        "sigma (%)",
+        "pulses",
+    ]
+    assert all(len(r) == len(fit.TABLE_HEADER) for r in rows)
+    assert rows[0][4] == f"{TRUE.nl_increase:.3f}" and rows[4][4] == str(
+        TRUE.states - 1
+    )
+    assert float(rows[0][2]) == pytest.approx(
+        result.branches["potentiation"].nl, abs=1e-3
+    )
+    assert all(r[4] == "unknown" for r in fit.table(result))

@@ -1,4 +1,4 @@
-"""Terminal entry points: ``python -m synquant train | sweep | devices``.
+"""Terminal entry points: ``python -m synquant train | sweep | devices | fit``.
 
 Every error prints as one line ``error: ...`` on stderr, with exit status 1 (2 for a
 malformed command line); ``--debug`` prints the traceback as well. Arguments and output
@@ -152,7 +152,50 @@ def _parser() -> argparse.ArgumentParser:
         parents=[debug],
         help="list the benchmark devices and their curve parameters",
     )
+    _fit_parser(sub, debug)
     return p
+
+
+# --- fit (synquant.fit): a device file from measured pulse-response data ---
+
+def _fit_parser(sub, debug) -> None:
+    f = sub.add_parser(
+        "fit",
+        parents=[debug], help="fit NeuroSim's device model to measured pulse-response data and write a device file",
+        description="Fit NeuroSim's device model (Gmin, Gmax, NL, pulses, cycle-to-cycle sigma) to measured "
+                    "pulse-response data, with bootstrap intervals, and write a device file that "
+                    "`sweep --device FILE` and the chapters accept. Data: CSV with the header "
+                    "pulse,conductance (siemens) and optionally cycle.")
+    f.add_argument("--potentiation", type=Path, default=None, help="CSV of the potentiation branch")
+    f.add_argument("--depression", type=Path, default=None, help="CSV of the depression branch (optional)")
+    f.add_argument("--name", required=True, help="the device's name")
+    f.add_argument("--out", type=Path, required=True, help="device file to write (.json)")
+    f.add_argument("--force", action="store_true", help="overwrite an existing device file")
+    f.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default: 1000)")
+    f.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    f.add_argument("--over", choices=("steps", "cycles"), default="steps",
+                   help="what the bootstrap resamples: pulse-to-pulse steps (default) or whole cycles")
+
+
+def _fit(args) -> None:
+    from . import fit
+    from .files import check_writable
+
+    if args.potentiation is None and args.depression is None:
+        raise ValueError("give --potentiation LTP.csv, --depression LTD.csv, or both")
+    if args.out.suffix.lower() != ".json":
+        raise ValueError(f"--out {args.out}: name the device file with a .json suffix")
+    if args.bootstrap < 0:
+        raise ValueError(f"--bootstrap {args.bootstrap}: use 0 (no intervals) or more resamples, e.g. 1000")
+    if args.seed < 0:
+        raise ValueError(f"--seed {args.seed}: use an integer >= 0")
+    check_writable(args.out, force=args.force)  # before the work
+    result = fit.fit(args.potentiation, args.depression, name=args.name, bootstrap=args.bootstrap, seed=args.seed,
+                     over=args.over)
+    fit.save(result, args.out, force=args.force)
+    print(result.report())
+    print(fit.neurosim_text(result))
+    print(f"device file written to {args.out}; use it with: python -m synquant sweep --device {args.out}")
 
 
 def _recipe(args):
@@ -254,7 +297,9 @@ def _one_line(err: BaseException) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"train": _train, "sweep": _sweep, "devices": _devices}[args.command](args)
+        {"train": _train, "sweep": _sweep, "devices": _devices, "fit": _fit}[
+            args.command
+        ](args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -9,25 +9,38 @@ with ``a = A / Pmax`` (NeuroSim V3.0 manual, section 5.1). A negative ``a`` bend
 curve the other way, which is the depression branch read from Gmax down. Device tables
 quote a nonlinearity label ``NL`` instead of ``a``; NeuroSim's own table from one to the
 other satisfies ``max_x |f(x) - x| = 0.099 * |NL|``, and :func:`nl_to_a` inverts it.
+
+A device of one's own is a JSON file with the fields of :class:`Device` (see
+:func:`load`, :func:`save`); :func:`get` takes a benchmark name or such a file's path.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import json
+import math
+import numbers
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import brentq
 
 __all__ = [
-    "Device",
     "BENCHMARK",
+    "DEFAULTS",
     "DEFAULT_DEVICE",
+    "Device",
+    "DeviceFileError",
+    "a_to_nl",
+    "curve",
+    "from_dict",
     "get",
+    "load",
+    "max_gap",
     "names",
     "nl_to_a",
-    "max_gap",
-    "curve",
+    "save",
 ]
 
 #: NeuroSim's label-to-curve rule: the largest gap between f(x) and x is GAP_PER_NL * |NL|.
@@ -59,7 +72,6 @@ def max_gap(a: float) -> float:
     return float(-np.expm1(-x_star / a) / norm - x_star)
 
 
-@functools.cache
 def nl_to_a(nl: float, grid: float | None = NEUROSIM_GRID, table: bool = True) -> float:
     """Curve parameter ``a`` (= A / Pmax, dimensionless) for a nonlinearity label ``nl``.
 
@@ -68,9 +80,17 @@ def nl_to_a(nl: float, grid: float | None = NEUROSIM_GRID, table: bool = True) -
     (0.01: the label 0.105 reads as 0.10); ``grid=None`` takes the label as given. With
     ``table`` a label found in :data:`NEUROSIM_TABLE` takes NeuroSim's entry; any other is
     solved from the gap rule by root finding. Raises ValueError for a label outside
-    (-1/0.099, 1/0.099).
+    (-1/0.099, 1/0.099), TypeError for a label that is not a number.
     """
-    nl = float(nl)
+    if isinstance(nl, bool) or not isinstance(nl, numbers.Real):
+        raise TypeError(f"nonlinearity label {nl!r} is not a number: pass a float such as 3.68 (0 is linear)")
+    if grid is not None and (isinstance(grid, bool) or not isinstance(grid, numbers.Real) or not grid > 0):
+        raise ValueError(f"grid={grid!r}: use a positive step such as 0.01, or None for the label as given")
+    return _nl_to_a(float(nl), None if grid is None else float(grid), bool(table))
+
+
+@functools.cache
+def _nl_to_a(nl: float, grid: float | None, table: bool) -> float:
     if not np.isfinite(nl) or abs(nl) >= NL_MAX:
         raise ValueError(
             f"nonlinearity label {nl!r} is out of range: use a finite value with "
@@ -111,21 +131,52 @@ def curve(x, a) -> np.ndarray:
     return np.where(rising, f, 1 - f).astype(x.dtype)
 
 
+def a_to_nl(a: float) -> float:
+    """Nonlinearity label of the curve parameter ``a``: the inverse of :func:`nl_to_a`.
+
+    The same rule read the other way, in closed form: ``NL = sign(a) * max_gap(|a|) /
+    0.099``; ``a = +-inf`` (linear) gives 0. ``nl_to_a(a_to_nl(a), grid=None,
+    table=False)`` returns ``a`` again.
+    """
+    if isinstance(a, bool) or not isinstance(a, numbers.Real) or math.isnan(a) or a == 0:
+        raise ValueError(f"curve parameter a={a!r}: use a nonzero number (+-inf is the linear device)")
+    if math.isinf(a):
+        return 0.0
+    return float(math.copysign(max_gap(abs(a)) / GAP_PER_NL, a))
+
+
 BRANCHES = ("potentiation", "depression")
+
+#: Values that a device file may leave out, and why they are harmless there: the book's
+#: quantization reads only the normalized curves (states and NL); r_on and on_off set the
+#: conductances in siemens, sigma the write noise of the non-idealities chapter.
+DEFAULTS = {"nl_decrease": None, "r_on": 1e6, "on_off": 10.0, "sigma": 0.0}
+#: Fields that a device file must give.
+REQUIRED = ("name", "states", "nl_increase")
+
+
+def _number(name: str, value, what: str, ok) -> float:
+    """``value`` as a float, or ValueError naming the field ``name`` and saying ``what``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or not ok(value):
+        raise ValueError(f"device field {name}={value!r}: {what}")
+    return float(value)
 
 
 @dataclass(frozen=True)
 class Device:
-    """An analog synaptic device from NeuroSim's benchmark table.
+    """An analog synaptic device: NeuroSim's model of its two branches.
 
     Attributes:
-        name: device name as in the table.
-        states: number of conductance states (programming pulses + 1 ... the table's count).
-        nl_increase: nonlinearity label of the potentiation branch.
-        nl_decrease: nonlinearity label of the depression branch.
-        r_on: on resistance in ohm (Gmax = 1 / r_on).
-        on_off: on/off ratio (Gmin = Gmax / on_off).
-        sigma: cycle-to-cycle variation, a fraction of (Gmax - Gmin).
+        name: device name (a non-empty string).
+        states: number of conductance states, programming pulses + 1 (an integer >= 2).
+        nl_increase: nonlinearity label of the potentiation branch (|NL| < 10.1).
+        nl_decrease: nonlinearity label of the depression branch (|NL| < 10.1).
+        r_on: on resistance in ohm (Gmax = 1 / r_on), > 0.
+        on_off: on/off ratio (Gmin = Gmax / on_off), > 1.
+        sigma: cycle-to-cycle variation, a fraction of (Gmax - Gmin) per sqrt(pulse), >= 0.
+
+    A bad value raises ValueError (TypeError for a name that is not a string) naming the
+    field and saying what it takes.
     """
 
     name: str
@@ -137,10 +188,32 @@ class Device:
     sigma: float
 
     def __post_init__(self):
-        if int(self.states) != self.states or self.states < 2:
-            raise ValueError(f"{self.name}: states must be an integer >= 2, got {self.states!r}")
-        for label in (self.nl_increase, self.nl_decrease):
-            nl_to_a(label)  # validates the range
+        if not isinstance(self.name, str):
+            raise TypeError(f"device field name={self.name!r}: give the device a name (a string)")
+        if not self.name.strip():
+            raise ValueError("device field name='': give the device a non-empty name")
+        states = self.states
+        if (isinstance(states, bool) or not isinstance(states, numbers.Real) or not math.isfinite(states)
+                or int(states) != states or states < 2):
+            raise ValueError(f"{self.name}: device field states={states!r}: states must be an integer >= 2 "
+                             "(the number of conductance states, pulses + 1)")
+        object.__setattr__(self, "states", int(states))
+        for field in ("nl_increase", "nl_decrease"):
+            value = _number(field, getattr(self, field), f"use a finite number with |NL| < {NL_MAX:.2f} "
+                            "(0 is a linear device)", lambda v: abs(v) < NL_MAX)
+            object.__setattr__(self, field, value)
+        checks = {
+            "r_on": ("the on resistance must be a finite number of ohms > 0", lambda v: v > 0),
+            "on_off": ("the on/off ratio must be a finite number > 1 (Gmax / Gmin)", lambda v: v > 1),
+            "sigma": ("the cycle-to-cycle variation must be a finite fraction >= 0 (0.01 is 1 %)",
+                      lambda v: v >= 0),
+        }
+        for field, (what, ok) in checks.items():
+            object.__setattr__(self, field, _number(field, getattr(self, field), what, ok))
+
+    def to_dict(self) -> dict:
+        """The device's fields as a plain dict (the JSON of a device file, without "fit")."""
+        return asdict(self)
 
     @property
     def g_max(self) -> float:
@@ -177,6 +250,9 @@ class Device:
         return Device(self.name, states, self.nl_increase, self.nl_decrease, self.r_on, self.on_off, self.sigma)
 
 
+FIELDS = tuple(f.name for f in fields(Device))
+
+
 def _check_branch(branch: str) -> str:
     if branch not in BRANCHES:
         raise ValueError(f"unknown branch {branch!r}: use one of {', '.join(BRANCHES)}")
@@ -207,11 +283,104 @@ def names() -> list[str]:
     return list(BENCHMARK)
 
 
-def get(name: str | Device = DEFAULT_DEVICE) -> Device:
-    """A benchmark device by name (case-insensitive); a Device passes through."""
+class DeviceFileError(ValueError):
+    """A device file that cannot be read as a device; the message names the file and field."""
+
+
+def from_dict(data: dict, source: str = "device") -> Device:
+    """A Device from a mapping of its fields (missing optional ones take :data:`DEFAULTS`).
+
+    Keys other than the fields of :class:`Device` are an error, except ``"fit"`` (the
+    record of :mod:`synquant.fit`). Raises DeviceFileError naming ``source`` and the field.
+    """
+    if not isinstance(data, dict):
+        raise DeviceFileError(f"{source}: a device file holds one JSON object with the fields "
+                              f"{', '.join(FIELDS)}, not {type(data).__name__}")
+    unknown = sorted(set(data) - set(FIELDS) - {"fit"})
+    if unknown:
+        raise DeviceFileError(f"{source}: unknown field(s) {', '.join(map(repr, unknown))}; a device file "
+                              f"takes {', '.join(FIELDS)} (and a \"fit\" record)")
+    missing = [f for f in REQUIRED if f not in data]
+    if missing:
+        raise DeviceFileError(f"{source}: missing field(s) {', '.join(missing)}; a device file needs "
+                              f"{', '.join(REQUIRED)} (optional: {', '.join(DEFAULTS)})")
+    values = {**DEFAULTS, **{k: v for k, v in data.items() if k != "fit"}}
+    if values["nl_decrease"] is None:
+        nl = values["nl_increase"]
+        # the symmetric device: the depression branch bends like the potentiation branch
+        values["nl_decrease"] = -nl if isinstance(nl, numbers.Real) and not isinstance(nl, bool) else nl
+    try:
+        return Device(**values)
+    except (TypeError, ValueError) as err:
+        raise DeviceFileError(f"{source}: {err}") from None
+
+
+def load(path: Path | str) -> Device:
+    """The device of a device file (JSON; see :func:`from_dict` and :func:`save`).
+
+    Raises DeviceFileError (a ValueError) naming the file, and the field where one is at
+    fault; FileNotFoundError for a missing file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no device file at {path}: give a device name "
+                                f"({', '.join(BENCHMARK)}) or the path of a device JSON file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise DeviceFileError(f"{path}: not a text file; a device file is JSON with the fields "
+                              f"{', '.join(FIELDS)}") from None
+    except json.JSONDecodeError as err:
+        raise DeviceFileError(f"{path}: not valid JSON (line {err.lineno}: {err.msg}); a device file "
+                              f"is JSON with the fields {', '.join(FIELDS)}") from None
+    return from_dict(data, str(path))
+
+
+def save(device: Device, path: Path | str, force: bool = False, extra: dict | None = None) -> Path:
+    """Write ``device`` as a device file (JSON), atomically; refuses to overwrite unless ``force``.
+
+    ``extra``: more top-level entries; only ``{"fit": {...}}`` is allowed (what
+    :func:`load` accepts). Returns the path.
+    """
+    from .files import atomic_write, check_new
+
+    if not isinstance(device, Device):
+        raise TypeError(f"save needs a Device, got {type(device).__name__}")
+    path = Path(path)
+    if path.suffix.lower() != ".json":
+        raise ValueError(f"device file {path}: name it with a .json suffix")
+    extra = dict(extra or {})
+    unknown = sorted(set(extra) - {"fit"})
+    if unknown:
+        raise ValueError(f"extra entries {', '.join(map(repr, unknown))}: a device file takes only a \"fit\" record")
+    check_new(path, force=force)
+    text = json.dumps({**device.to_dict(), **extra}, indent=2, allow_nan=False) + "\n"
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def _is_path(x) -> bool:
+    if isinstance(x, Path):
+        return True
+    return str(x).lower().endswith(".json") or Path(str(x)).is_file()
+
+
+def get(name: str | Path | Device = DEFAULT_DEVICE) -> Device:
+    """A device: a benchmark name (case-insensitive), a Device (passes through), or the
+    path of a device file (a ``Path``, a string ending in ``.json``, or an existing file).
+
+    Raises ValueError for an unknown name, DeviceFileError (a ValueError) naming the file
+    and field for a bad device file, FileNotFoundError for a missing one.
+    """
     if isinstance(name, Device):
         return name
-    for key, device in BENCHMARK.items():
-        if str(name).lower() == key.lower():
-            return device
-    raise ValueError(f"unknown device {name!r}: use one of {', '.join(BENCHMARK)}")
+    if not isinstance(name, (str, Path)):
+        raise TypeError(f"device {name!r}: give a device name ({', '.join(BENCHMARK)}), a Device, "
+                        "or the path of a device JSON file")
+    if isinstance(name, str):
+        for key, device in BENCHMARK.items():
+            if name.lower() == key.lower():
+                return device
+    if _is_path(name):
+        return load(name)
+    raise ValueError(f"unknown device {name!r}: use one of {', '.join(BENCHMARK)}, "
+                     "or the path of a device JSON file")

@@ -752,3 +752,82 @@ def effects(rows: list[dict], levels: int | None = None):
         ax.axis("off")
     _panel_legend(fig, flat[: len(titles)])
     return fig
+
+
+# --- your device ---
+
+BRANCH_COLORS = {"potentiation": "#1b9e77", "depression": "#d95f02"}
+
+
+def device_fit(result, width: float = 7.2, height: float = 5.0):
+    """A fitted device's data and model: per branch (columns), the measured conductance
+    against pulse number with the fitted curve (top) and the residuals (bottom).
+
+    ``result``: a :class:`synquant.fit.DeviceFit`. Conductances in nS.
+    """
+    branches = list(result.branches.items())
+    fig, axes = new(2, len(branches), width=width, height=height, sharex="col",
+                    gridspec_kw={"height_ratios": [2, 1]}, squeeze=False)
+    for col, (name, b) in enumerate(branches):
+        top, bottom = axes[0, col], axes[1, col]
+        pulse, g = b.data.pulse, b.data.conductance
+        color = BRANCH_COLORS[name]
+        top.plot(pulse, 1e9 * g, ".", ms=2.5, color=color, alpha=0.45, label="data")
+        grid = np.linspace(pulse.min(), pulse.max(), 300)
+        top.plot(grid, 1e9 * b.predict(grid), "k-", lw=1.5, label=f"fit, NL = {b.nl:.2f}")
+        top.set_title(f"{name} ({b.data.cycles} cycles)")
+        top.set_ylabel("conductance (nS)")
+        top.legend(loc="lower right" if b.orientation == "rising" else "upper right")
+        top.grid(alpha=0.3)
+        bottom.plot(pulse, 1e9 * b.residuals(), ".", ms=2.5, color=color, alpha=0.45)
+        bottom.axhline(0, color="k", lw=1)
+        bottom.set_xlabel("pulse number")
+        bottom.set_ylabel("residual (nS)")
+        bottom.grid(alpha=0.3)
+    return fig
+
+
+def nl_bootstrap(result, truth: dict | None = None, width: float = 7.2, height: float = 3.0):
+    """The bootstrap distribution of each branch's NL, with the estimate, its interval and,
+    where given (``truth``: ``{branch: NL}``, e.g. for synthetic data), the true value."""
+    branches = [(k, b) for k, b in result.branches.items() if "nl" in b.samples]
+    if not branches:
+        raise ValueError("no bootstrap samples: fit with bootstrap > 0")
+    fig, axes = new(1, len(branches), width=width, height=height, squeeze=False)
+    for ax, (name, b) in zip(axes[0], branches):
+        ax.hist(b.samples["nl"], bins=30, color=BRANCH_COLORS[name], alpha=0.6)
+        low, high = b.intervals["nl"]
+        ax.axvspan(low, high, color="0.5", alpha=0.15, label=f"{round(100 * b.confidence)} % interval")
+        ax.axvline(b.nl, color="k", lw=1.5, label=f"estimate {b.nl:.2f}")
+        if truth and name in truth:
+            ax.axvline(truth[name], color="k", ls="--", lw=1.5, label=f"true {truth[name]:.2f}")
+        ax.set_xlabel(f"NL ({name})")
+        ax.set_ylabel("resamples")
+        ax.legend(loc="upper left", fontsize=FONT_MIN)
+    return fig
+
+
+def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
+    """Accuracy (%) against the potentiation NL for each method and number of levels
+    (rows of :func:`synquant.fit.accuracy_band`), over the fitted NL's interval; the
+    estimate marked."""
+    fig, ax = _axes(ax)
+    styles = {5: "o-", 10: "s--"}
+    for method in ("sampling", "proposed", "uniform", "optimal"):
+        for L in sorted({r["levels"] for r in rows if r["method"] == method}):
+            pts = sorted((r["nl"], r["accuracy_pct"]) for r in rows if r["method"] == method and r["levels"] == L)
+            if pts:
+                nl, acc = zip(*pts)
+                ax.plot(nl, acc, styles.get(L, "^-"), ms=4, color=COLORS[method], label=f"{LABELS[method]}, {L} levels")
+    software = [r["accuracy_pct"] for r in rows if r["method"] == "software"]
+    if software:
+        ax.axhline(np.mean(software), color=COLORS["software"], ls=":", lw=1, label=LABELS["software"])
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, max(high, np.mean(software) + 0.1 * (high - low)))
+    if estimate is not None:
+        ax.axvline(estimate, color="k", lw=1, alpha=0.6)
+    ax.set_xlabel("NL of the potentiation branch (over its interval)")
+    ax.set_ylabel("MNIST test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=FONT_MIN)
+    return fig

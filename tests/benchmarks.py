@@ -11,6 +11,7 @@ never absolute times in a test:
 * sweeps: the default grid of ``make sweeps`` (7 devices x 5 seeds of the results chapter)
   on the local Dask cluster against the same runs one after another, as a ratio measured
   in this run (``SWEEPS_BENCH=0`` skips it: it runs the grid twice, minutes).
+* device fit: both branches, 100 points each, with a 1,000-resample bootstrap under 5 s.
 """
 
 import os
@@ -97,6 +98,8 @@ def main():
         "a few seconds",
     )
 
+    report("device fit: 2 x 100 points, 1,000 resamples", fit_benchmark(), None, "< 5 s")
+
     if os.environ.get("SWEEPS_BENCH", "1") != "0":
         bench_sweeps()
 
@@ -126,6 +129,17 @@ def bench_sweeps(device_names=None, seeds=(0, 1, 2, 3, 4)):
         None,
         f"speed-up {seconds['sequential'] / seconds['dask']:.2f}x (ideal {os.cpu_count()}x)",
     )
+
+
+
+def fit_benchmark() -> float:
+    """Seconds to fit both branches (100 points each: 4 cycles of 25) with 1,000 resamples."""
+    from synquant import devices, fit
+
+    device = devices.Device("bench", 25, 2.5, -3.2, 1e6, 5.0, 0.01)
+    data = {b: fit.simulate(device, b, cycles=4, seed=0) for b in devices.BRANCHES}
+    fit.fit(**data, bootstrap=10)  # imports and first calls outside the timing
+    return best_of(lambda: fit.fit(**data, bootstrap=1000, seed=0), repeat=1)
 
 
 if __name__ == "__main__":

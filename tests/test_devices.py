@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -99,3 +101,129 @@ def test_bad_input():
         devices.get().reference_levels(states=1)
     with pytest.raises(ValueError, match="states must be an integer >= 2"):
         devices.Device("x", 2.5, 1, -1, 1e6, 10, 0.01)
+
+
+# --- device files and validation ---
+
+GOOD = {"name": "MyRRAM", "states": 64, "nl_increase": 1.5, "nl_decrease": -2.0, "r_on": 5e5, "on_off": 20.0,
+        "sigma": 0.02}
+
+
+def write(path, data):
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_device_file_round_trip(tmp_path):
+    device = devices.Device(**GOOD)
+    path = devices.save(device, tmp_path / "my.json", extra={"fit": {"rms": 1e-10}})
+    assert devices.load(path) == device
+    assert json.loads(path.read_text())["fit"] == {"rms": 1e-10}
+    assert devices.get(path) == device and devices.get(str(path)) == device
+    assert devices.Device(**device.to_dict()) == device
+    with pytest.raises(FileExistsError, match="already exists"):
+        devices.save(device, path)
+    other = devices.Device(**{**GOOD, "states": 10})
+    devices.save(other, path, force=True)
+    assert devices.load(path) == other
+    assert [p.name for p in tmp_path.iterdir()] == ["my.json"]  # no temporary file left
+
+
+def test_device_file_defaults(tmp_path):
+    path = write(tmp_path / "d.json", {"name": "mine", "states": 20, "nl_increase": 2.0})
+    d = devices.load(path)
+    assert d.nl_decrease == -2.0  # the symmetric device
+    assert (d.r_on, d.on_off, d.sigma) == (devices.DEFAULTS["r_on"], devices.DEFAULTS["on_off"],
+                                           devices.DEFAULTS["sigma"])
+    assert d.reference_levels().shape == (20,)
+
+
+def test_get_path_without_json_suffix(tmp_path):
+    path = write(tmp_path / "device.txt", GOOD)
+    assert devices.get(str(path)).name == "MyRRAM"
+    with pytest.raises(FileNotFoundError, match="no device file at .*missing.json"):
+        devices.get(str(tmp_path / "missing.json"))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("states", 1, "states=1: states must be an integer >= 2"),
+    ("states", 2.5, "states must be an integer"),
+    ("states", "50", "states='50'"),
+    ("states", True, "states=True"),
+    ("states", None, "states=None"),
+    ("nl_increase", "abc", "nl_increase='abc': use a finite number"),
+    ("nl_increase", 11.0, "nl_increase=11.0: use a finite number with |NL| < 10.10"),
+    ("nl_decrease", -10.5, "nl_decrease=-10.5"),
+    ("nl_decrease", [1], "nl_decrease=\\[1\\]"),
+    ("r_on", 0, "r_on=0: the on resistance must be"),
+    ("r_on", -5.0, "r_on=-5.0"),
+    ("on_off", 1.0, "on_off=1.0: the on/off ratio must be a finite number > 1"),
+    ("on_off", 0.5, "on_off=0.5"),
+    ("sigma", -0.01, "sigma=-0.01: the cycle-to-cycle variation must be"),
+    ("name", "", "name='': give the device a non-empty name"),
+    ("name", 5, "name=5: give the device a name"),
+])
+def test_every_bad_field(tmp_path, field, value, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        devices.Device(**{**GOOD, field: value})
+    path = write(tmp_path / "bad.json", {**GOOD, field: value})
+    with pytest.raises(devices.DeviceFileError, match=f"{path.name}: .*{message}"):
+        devices.get(path)
+
+
+@pytest.mark.parametrize("field", ["states", "nl_increase", "nl_decrease", "r_on", "on_off", "sigma"])
+def test_non_finite_fields(field):
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=f"{field}={value!r}"):
+            devices.Device(**{**GOOD, field: value})
+
+
+def test_bad_device_files(tmp_path):
+    cases = {
+        "extra.json": (json.dumps({**GOOD, "colour": "red"}), "unknown field\\(s\\) 'colour'"),
+        "missing.json": (json.dumps({"name": "x", "nl_increase": 1.0}), "missing field\\(s\\) states"),
+        "list.json": ("[1, 2]", "a device file holds one JSON object"),
+        "broken.json": ('{"name": ', "not valid JSON \\(line 1"),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(devices.DeviceFileError, match=f"{name}: {message}"):
+            devices.get(tmp_path / name)
+    (tmp_path / "binary.json").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    with pytest.raises(devices.DeviceFileError, match="binary.json: not a text file"):
+        devices.get(tmp_path / "binary.json")
+    with pytest.raises(ValueError, match="unknown device 'nope'.*path of a device JSON file"):
+        devices.get("nope")
+    with pytest.raises(TypeError, match="device 3"):
+        devices.get(3)
+
+
+def test_save_refuses_bad_input_and_writes_nothing(tmp_path):
+    device = devices.Device(**GOOD)
+    with pytest.raises(ValueError, match=".json suffix"):
+        devices.save(device, tmp_path / "d.txt")
+    with pytest.raises(ValueError, match="'extra_key'"):
+        devices.save(device, tmp_path / "d.json", extra={"extra_key": 1})
+    with pytest.raises(ValueError):  # NaN in the fit record is not JSON
+        devices.save(device, tmp_path / "d.json", extra={"fit": {"rms": float("nan")}})
+    with pytest.raises(TypeError, match="needs a Device"):
+        devices.save(GOOD, tmp_path / "d.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nl_to_a_bad_types():
+    with pytest.raises(TypeError, match="'abc' is not a number"):
+        devices.nl_to_a("abc")
+    with pytest.raises(TypeError, match="not a number"):
+        devices.nl_to_a(None)
+    with pytest.raises(TypeError, match="not a number"):
+        devices.nl_to_a([1.0])
+
+
+@pytest.mark.parametrize("nl", [-6.76, -0.5, 0.04, 1.0, 3.68, 9.0])
+def test_a_to_nl_inverts_nl_to_a(nl):
+    a = devices.nl_to_a(nl, grid=None, table=False)
+    assert devices.a_to_nl(a) == pytest.approx(nl, rel=1e-9)
+    assert devices.a_to_nl(float("inf")) == 0.0
+    with pytest.raises(ValueError, match="nonzero"):
+        devices.a_to_nl(0.0)

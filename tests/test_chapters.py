@@ -122,11 +122,15 @@ def test_one_parameters_cell(chapter):
     )
     cell = _source(chapter).cells[cells[0]]
     assert cell.cell_type == "code"
-    for line in cell.source.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            assert re.match(r"\w+: .+ = .+  # \S", line), (
-                f"{chapter}: parameter line {line!r} lacks a type annotation or a comment"
-            )
+    lines = cell.source.splitlines()
+    for node in ast.parse(cell.source).body:
+        first = lines[node.lineno - 1]
+        assert isinstance(node, ast.AnnAssign) and node.value is not None, (
+            f"{chapter}: parameter line {first!r} is not `name: type = value`"
+        )
+        assert re.search(r"  # \S", first), (
+            f"{chapter}: parameter line {first!r} lacks a comment"
+        )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

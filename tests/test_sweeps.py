@@ -184,7 +184,7 @@ def test_unknown_name_stops_before_running(tmp_path):
             {"colour": "red"},
             "unknown parameter(s) colour",
         ),  # papermill itself only warns
-        ({"device": "Unobtainium"}, "'Unobtainium' is not one of"),
+        ({"device": "Unobtainium"}, "unknown device 'Unobtainium'"),
         ({"seed": "zero"}, "seed='zero' must be of type int"),
         ({"levels_min": 12, "levels_max": 6}, "need 2 <= levels_min <= levels_max"),
     ],

@@ -37,7 +37,7 @@ __all__ = [
 
 #: ``data/results`` of the source checkout (it exists only when running from one).
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "data" / "results"
-# : Where results go outside a checkout without a ``directory``: relative to the working
+#: Where results go outside a checkout without a ``directory``: relative to the working
 # folder.
 LOCAL_RESULTS_DIR = Path("synquant-results")
 

@@ -71,7 +71,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS_DIR = _ROOT / "data" / "weights"
 #: The default recipe's weights inside an installed package (``pip install .``).
 PACKAGED_DIR = Path(__file__).resolve().parent / "_data" / "weights"
-# : Environment variable naming the user's synquant folder (cached weights in
+#: Environment variable naming the user's synquant folder (cached weights in
 # ``weights/``).
 HOME_VAR = "SYNQUANT_HOME"
 #: Key of the metadata (a JSON string) inside a weights file.
@@ -211,8 +211,8 @@ class Recipe:
 
 
 #: Registered recipes by name. "paper" is the default of the book; the others are the
-# : variants that the reproduction notes compare with it, one unstated choice changed
-# each.
+#: variants that the reproduction notes compare with it, one unstated choice changed
+#: each.
 RECIPES: dict[str, Recipe] = {
     "paper": Recipe(),
     **{

@@ -44,8 +44,8 @@ __all__ = [
     "levels", "mse", "quantize", "weight_mse", "chosen_levels", "clipping", "Clipping",
 ]
 
-# : Slack above 1 allowed for magnitudes, as for normalized weights in
-# :mod:`synquant.quantize`.
+#: Slack above 1 allowed for magnitudes, as for normalized weights in
+#: :mod:`synquant.quantize`.
 UNIT_SLACK = 1e-6
 
 

@@ -158,23 +158,55 @@ def _parser() -> argparse.ArgumentParser:
 
 # --- fit (synquant.fit): a device file from measured pulse-response data ---
 
+
 def _fit_parser(sub, debug) -> None:
     f = sub.add_parser(
         "fit",
-        parents=[debug], help="fit NeuroSim's device model to measured pulse-response data and write a device file",
-        description="Fit NeuroSim's device model (Gmin, Gmax, NL, pulses, cycle-to-cycle sigma) to measured "
-                    "pulse-response data, with bootstrap intervals, and write a device file that "
-                    "`sweep --device FILE` and the chapters accept. Data: CSV with the header "
-                    "pulse,conductance (siemens) and optionally cycle.")
-    f.add_argument("--potentiation", type=Path, default=None, help="CSV of the potentiation branch")
-    f.add_argument("--depression", type=Path, default=None, help="CSV of the depression branch (optional)")
+        parents=[debug],
+        help=(
+            "fit NeuroSim's device model to measured pulse-response data and write a "
+            "device file"
+        ),
+        description=(
+            "Fit NeuroSim's device model (Gmin, Gmax, NL, pulses, cycle-to-cycle "
+            "sigma) to measured pulse-response data, with bootstrap intervals, and "
+            "write a device file that `sweep --device FILE` and the chapters accept. "
+            "Data: CSV with the header pulse,conductance (siemens) and optionally "
+            "cycle."
+        ),
+    )
+    f.add_argument(
+        "--potentiation", type=Path, default=None, help="CSV of the potentiation branch"
+    )
+    f.add_argument(
+        "--depression",
+        type=Path,
+        default=None,
+        help="CSV of the depression branch (optional)",
+    )
     f.add_argument("--name", required=True, help="the device's name")
-    f.add_argument("--out", type=Path, required=True, help="device file to write (.json)")
-    f.add_argument("--force", action="store_true", help="overwrite an existing device file")
-    f.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default: 1000)")
-    f.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
-    f.add_argument("--over", choices=("steps", "cycles"), default="steps",
-                   help="what the bootstrap resamples: pulse-to-pulse steps (default) or whole cycles")
+    f.add_argument(
+        "--out", type=Path, required=True, help="device file to write (.json)"
+    )
+    f.add_argument(
+        "--force", action="store_true", help="overwrite an existing device file"
+    )
+    f.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        help="bootstrap resamples for the intervals (default: 1000)",
+    )
+    f.add_argument(
+        "--seed", type=int, default=0, help="seed of the bootstrap (default: 0)"
+    )
+    f.add_argument(
+        "--over",
+        choices=("steps", "cycles"),
+        default="steps",
+        help="what the bootstrap resamples: pulse-to-pulse steps (default) or "
+        "whole cycles",
+    )
 
 
 def _fit(args) -> None:
@@ -186,16 +218,28 @@ def _fit(args) -> None:
     if args.out.suffix.lower() != ".json":
         raise ValueError(f"--out {args.out}: name the device file with a .json suffix")
     if args.bootstrap < 0:
-        raise ValueError(f"--bootstrap {args.bootstrap}: use 0 (no intervals) or more resamples, e.g. 1000")
+        raise ValueError(
+            f"--bootstrap {args.bootstrap}: use 0 (no intervals) or more resamples, "
+            "e.g. 1000"
+        )
     if args.seed < 0:
         raise ValueError(f"--seed {args.seed}: use an integer >= 0")
     check_writable(args.out, force=args.force)  # before the work
-    result = fit.fit(args.potentiation, args.depression, name=args.name, bootstrap=args.bootstrap, seed=args.seed,
-                     over=args.over)
+    result = fit.fit(
+        args.potentiation,
+        args.depression,
+        name=args.name,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        over=args.over,
+    )
     fit.save(result, args.out, force=args.force)
     print(result.report())
     print(fit.neurosim_text(result))
-    print(f"device file written to {args.out}; use it with: python -m synquant sweep --device {args.out}")
+    print(
+        f"device file written to {args.out}; use it with: python -m synquant sweep "
+        f"--device {args.out}"
+    )
 
 
 def _recipe(args):

@@ -43,7 +43,8 @@ __all__ = [
     "save",
 ]
 
-#: NeuroSim's label-to-curve rule: the largest gap between f(x) and x is GAP_PER_NL * |NL|.
+#: NeuroSim's label-to-curve rule: the largest gap between f(x) and x is
+#: GAP_PER_NL * |NL|.
 GAP_PER_NL = 0.099
 #: Largest |NL| whose gap stays below 1 (the gap of a step function).
 NL_MAX = 1 / GAP_PER_NL
@@ -53,9 +54,19 @@ NEUROSIM_GRID = 0.01
 #: root of the gap rule agrees with them to about 1e-4; they are used as they are so
 #: that a benchmark device's curve is NeuroSim's own.
 NEUROSIM_TABLE = {
-    0.04: 31.566827, 0.10: 12.625807, 0.50: 2.519877, 0.61: 2.063266, 0.63: 1.997332,
-    1.46: 0.848677, 1.75: 0.702081, 1.85: 0.661941, 1.94: 0.629249, 2.40: 0.499181,
-    3.68: 0.300644, 4.88: 0.200303, 6.76: 0.100251,
+    0.04: 31.566827,
+    0.10: 12.625807,
+    0.50: 2.519877,
+    0.61: 2.063266,
+    0.63: 1.997332,
+    1.46: 0.848677,
+    1.75: 0.702081,
+    1.85: 0.661941,
+    1.94: 0.629249,
+    2.40: 0.499181,
+    3.68: 0.300644,
+    4.88: 0.200303,
+    6.76: 0.100251,
 }
 
 
@@ -73,19 +84,28 @@ def max_gap(a: float) -> float:
 
 
 def nl_to_a(nl: float, grid: float | None = NEUROSIM_GRID, table: bool = True) -> float:
-    """Curve parameter ``a`` (= A / Pmax, dimensionless) for a nonlinearity label ``nl``.
+    """Curve parameter ``a`` (= A / Pmax, dimensionless) for a nonlinearity label
+    ``nl``.
 
-    The sign of ``a`` follows the sign of ``nl``; ``nl = 0`` is a linear device and gives
-    ``a = inf``. NeuroSim reads its table at ``|nl|`` truncated to steps of ``grid``
-    (0.01: the label 0.105 reads as 0.10); ``grid=None`` takes the label as given. With
-    ``table`` a label found in :data:`NEUROSIM_TABLE` takes NeuroSim's entry; any other is
-    solved from the gap rule by root finding. Raises ValueError for a label outside
-    (-1/0.099, 1/0.099), TypeError for a label that is not a number.
+    The sign of ``a`` follows the sign of ``nl``; ``nl = 0`` is a linear device and
+    gives ``a = inf``. NeuroSim reads its table at ``|nl|`` truncated to steps of
+    ``grid`` (0.01: the label 0.105 reads as 0.10); ``grid=None`` takes the label as
+    given. With ``table`` a label found in :data:`NEUROSIM_TABLE` takes NeuroSim's
+    entry; any other is solved from the gap rule by root finding. Raises ValueError for
+    a label outside (-1/0.099, 1/0.099), TypeError for a label that is not a number.
     """
     if isinstance(nl, bool) or not isinstance(nl, numbers.Real):
-        raise TypeError(f"nonlinearity label {nl!r} is not a number: pass a float such as 3.68 (0 is linear)")
-    if grid is not None and (isinstance(grid, bool) or not isinstance(grid, numbers.Real) or not grid > 0):
-        raise ValueError(f"grid={grid!r}: use a positive step such as 0.01, or None for the label as given")
+        raise TypeError(
+            f"nonlinearity label {nl!r} is not a number: pass a float such as 3.68 (0 "
+            "is linear)"
+        )
+    if grid is not None and (
+        isinstance(grid, bool) or not isinstance(grid, numbers.Real) or not grid > 0
+    ):
+        raise ValueError(
+            f"grid={grid!r}: use a positive step such as 0.01, or None for the label "
+            "as given"
+        )
     return _nl_to_a(float(nl), None if grid is None else float(grid), bool(table))
 
 
@@ -108,23 +128,27 @@ def _nl_to_a(nl: float, grid: float | None, table: bool) -> float:
     target = GAP_PER_NL * magnitude
     # max_gap falls monotonically from 1 (a -> 0) to 0 (a -> inf); bracket the root.
     lo, hi = 1e-4, 1e6
-    a = brentq(lambda a: max_gap(a) - target, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500)
+    a = brentq(
+        lambda a: max_gap(a) - target, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=500
+    )
     return float(np.copysign(a, nl))
 
 
 def curve(x, a) -> np.ndarray:
-    """Normalized conductance f(x) in [0, 1] at normalized pulse numbers ``x`` in [0, 1].
+    """Normalized conductance f(x) in [0, 1] at normalized pulse numbers ``x`` in
+    [0, 1].
 
-    ``x`` and ``a`` broadcast (one ``a`` per device is fine); ``a = +-inf`` is the linear
-    device f(x) = x. A negative ``a`` is evaluated as ``1 - f_{|a|}(1 - x)``, the same curve
-    without overflow in ``exp(1/|a|)``.
+    ``x`` and ``a`` broadcast (one ``a`` per device is fine); ``a = +-inf`` is the
+    linear device f(x) = x. A negative ``a`` is evaluated as ``1 - f_{|a|}(1 - x)``, the
+    same curve without overflow in ``exp(1/|a|)``.
     """
     x = np.asarray(x)
     x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 0 and np.isinf(a):
         return x.copy()
-    b = np.minimum(np.abs(a), 1e30)  # an infinite |a| is linear to far below float precision
+    # an infinite |a| is linear to far below float precision
+    b = np.minimum(np.abs(a), 1e30)
     rising = a > 0
     y = np.where(rising, x, 1 - x)
     f = np.expm1(-y / b) / np.expm1(-1 / b)
@@ -138,8 +162,16 @@ def a_to_nl(a: float) -> float:
     0.099``; ``a = +-inf`` (linear) gives 0. ``nl_to_a(a_to_nl(a), grid=None,
     table=False)`` returns ``a`` again.
     """
-    if isinstance(a, bool) or not isinstance(a, numbers.Real) or math.isnan(a) or a == 0:
-        raise ValueError(f"curve parameter a={a!r}: use a nonzero number (+-inf is the linear device)")
+    if (
+        isinstance(a, bool)
+        or not isinstance(a, numbers.Real)
+        or math.isnan(a)
+        or a == 0
+    ):
+        raise ValueError(
+            f"curve parameter a={a!r}: use a nonzero number (+-inf is the linear "
+            "device)"
+        )
     if math.isinf(a):
         return 0.0
     return float(math.copysign(max_gap(abs(a)) / GAP_PER_NL, a))
@@ -147,17 +179,23 @@ def a_to_nl(a: float) -> float:
 
 BRANCHES = ("potentiation", "depression")
 
-#: Values that a device file may leave out, and why they are harmless there: the book's
-#: quantization reads only the normalized curves (states and NL); r_on and on_off set the
-#: conductances in siemens, sigma the write noise of the non-idealities chapter.
+#: Values that a device file may leave out, and why they are harmless there: the
+#: book's quantization reads only the normalized curves (states and NL); r_on and on_off
+#: set the conductances in siemens, sigma the write noise of the non-idealities chapter.
 DEFAULTS = {"nl_decrease": None, "r_on": 1e6, "on_off": 10.0, "sigma": 0.0}
 #: Fields that a device file must give.
 REQUIRED = ("name", "states", "nl_increase")
 
 
 def _number(name: str, value, what: str, ok) -> float:
-    """``value`` as a float, or ValueError naming the field ``name`` and saying ``what``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or not ok(value):
+    """``value`` as a float, or ValueError naming the field ``name`` and saying
+    ``what``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or not ok(value)
+    ):
         raise ValueError(f"device field {name}={value!r}: {what}")
     return float(value)
 
@@ -173,7 +211,8 @@ class Device:
         nl_decrease: nonlinearity label of the depression branch (|NL| < 10.1).
         r_on: on resistance in ohm (Gmax = 1 / r_on), > 0.
         on_off: on/off ratio (Gmin = Gmax / on_off), > 1.
-        sigma: cycle-to-cycle variation, a fraction of (Gmax - Gmin) per sqrt(pulse), >= 0.
+        sigma: cycle-to-cycle variation, a fraction of (Gmax - Gmin) per sqrt(pulse),
+            >= 0.
 
     A bad value raises ValueError (TypeError for a name that is not a string) naming the
     field and saying what it takes.
@@ -189,30 +228,55 @@ class Device:
 
     def __post_init__(self):
         if not isinstance(self.name, str):
-            raise TypeError(f"device field name={self.name!r}: give the device a name (a string)")
+            raise TypeError(
+                f"device field name={self.name!r}: give the device a name (a string)"
+            )
         if not self.name.strip():
             raise ValueError("device field name='': give the device a non-empty name")
         states = self.states
-        if (isinstance(states, bool) or not isinstance(states, numbers.Real) or not math.isfinite(states)
-                or int(states) != states or states < 2):
-            raise ValueError(f"{self.name}: device field states={states!r}: states must be an integer >= 2 "
-                             "(the number of conductance states, pulses + 1)")
+        if (
+            isinstance(states, bool)
+            or not isinstance(states, numbers.Real)
+            or not math.isfinite(states)
+            or int(states) != states
+            or states < 2
+        ):
+            raise ValueError(
+                f"{self.name}: device field states={states!r}: states must be an "
+                "integer >= 2 (the number of conductance states, pulses + 1)"
+            )
         object.__setattr__(self, "states", int(states))
         for field in ("nl_increase", "nl_decrease"):
-            value = _number(field, getattr(self, field), f"use a finite number with |NL| < {NL_MAX:.2f} "
-                            "(0 is a linear device)", lambda v: abs(v) < NL_MAX)
+            value = _number(
+                field,
+                getattr(self, field),
+                f"use a finite number with |NL| < {NL_MAX:.2f} (0 is a linear device)",
+                lambda v: abs(v) < NL_MAX,
+            )
             object.__setattr__(self, field, value)
         checks = {
-            "r_on": ("the on resistance must be a finite number of ohms > 0", lambda v: v > 0),
-            "on_off": ("the on/off ratio must be a finite number > 1 (Gmax / Gmin)", lambda v: v > 1),
-            "sigma": ("the cycle-to-cycle variation must be a finite fraction >= 0 (0.01 is 1 %)",
-                      lambda v: v >= 0),
+            "r_on": (
+                "the on resistance must be a finite number of ohms > 0",
+                lambda v: v > 0,
+            ),
+            "on_off": (
+                "the on/off ratio must be a finite number > 1 (Gmax / Gmin)",
+                lambda v: v > 1,
+            ),
+            "sigma": (
+                "the cycle-to-cycle variation must be a finite fraction >= 0 (0.01 is "
+                "1 %)",
+                lambda v: v >= 0,
+            ),
         }
         for field, (what, ok) in checks.items():
-            object.__setattr__(self, field, _number(field, getattr(self, field), what, ok))
+            object.__setattr__(
+                self, field, _number(field, getattr(self, field), what, ok)
+            )
 
     def to_dict(self) -> dict:
-        """The device's fields as a plain dict (the JSON of a device file, without "fit")."""
+        """The device's fields as a plain dict (the JSON of a device file, without
+        "fit")."""
         return asdict(self)
 
     @property
@@ -227,14 +291,22 @@ class Device:
 
     def a(self, branch: str = "potentiation") -> float:
         """Curve parameter ``a`` of a branch ('potentiation' or 'depression')."""
-        return nl_to_a(self.nl_increase if _check_branch(branch) == "potentiation" else self.nl_decrease)
+        return nl_to_a(
+            self.nl_increase
+            if _check_branch(branch) == "potentiation"
+            else self.nl_decrease
+        )
 
     def conductance(self, x, branch: str = "potentiation") -> np.ndarray:
-        """Normalized conductance in [0, 1] at normalized pulse numbers ``x`` in [0, 1]."""
+        """Normalized conductance in [0, 1] at normalized pulse numbers ``x`` in
+        [0, 1]."""
         return curve(x, self.a(branch))
 
-    def reference_levels(self, branch: str = "potentiation", states: int | None = None) -> np.ndarray:
-        """The device's reachable normalized conductances, shape (states,), ascending in [0, 1].
+    def reference_levels(
+        self, branch: str = "potentiation", states: int | None = None
+    ) -> np.ndarray:
+        """The device's reachable normalized conductances, shape (states,), ascending in
+        [0, 1].
 
         The branch's curve sampled at ``states`` evenly spaced pulse numbers, first and
         last included (the paper's "reference values"). ``states`` defaults to the
@@ -247,7 +319,15 @@ class Device:
 
     def with_states(self, states: int) -> Device:
         """The same device with another number of states (same nonlinearity)."""
-        return Device(self.name, states, self.nl_increase, self.nl_decrease, self.r_on, self.on_off, self.sigma)
+        return Device(
+            self.name,
+            states,
+            self.nl_increase,
+            self.nl_decrease,
+            self.r_on,
+            self.on_off,
+            self.sigma,
+        )
 
 
 FIELDS = tuple(f.name for f in fields(Device))
@@ -284,31 +364,43 @@ def names() -> list[str]:
 
 
 class DeviceFileError(ValueError):
-    """A device file that cannot be read as a device; the message names the file and field."""
+    """A device file that cannot be read as a device; the message names the file and
+    field."""
 
 
 def from_dict(data: dict, source: str = "device") -> Device:
-    """A Device from a mapping of its fields (missing optional ones take :data:`DEFAULTS`).
+    """A Device from a mapping of its fields (missing optional ones take
+    :data:`DEFAULTS`).
 
     Keys other than the fields of :class:`Device` are an error, except ``"fit"`` (the
-    record of :mod:`synquant.fit`). Raises DeviceFileError naming ``source`` and the field.
+    record of :mod:`synquant.fit`). Raises DeviceFileError naming ``source`` and the
+    field.
     """
     if not isinstance(data, dict):
-        raise DeviceFileError(f"{source}: a device file holds one JSON object with the fields "
-                              f"{', '.join(FIELDS)}, not {type(data).__name__}")
+        raise DeviceFileError(
+            f"{source}: a device file holds one JSON object with the fields "
+            f"{', '.join(FIELDS)}, not {type(data).__name__}"
+        )
     unknown = sorted(set(data) - set(FIELDS) - {"fit"})
     if unknown:
-        raise DeviceFileError(f"{source}: unknown field(s) {', '.join(map(repr, unknown))}; a device file "
-                              f"takes {', '.join(FIELDS)} (and a \"fit\" record)")
+        raise DeviceFileError(
+            f"{source}: unknown field(s) {', '.join(map(repr, unknown))}; a "
+            "device file "
+            f'takes {", ".join(FIELDS)} (and a "fit" record)'
+        )
     missing = [f for f in REQUIRED if f not in data]
     if missing:
-        raise DeviceFileError(f"{source}: missing field(s) {', '.join(missing)}; a device file needs "
-                              f"{', '.join(REQUIRED)} (optional: {', '.join(DEFAULTS)})")
+        raise DeviceFileError(
+            f"{source}: missing field(s) {', '.join(missing)}; a device file needs "
+            f"{', '.join(REQUIRED)} (optional: {', '.join(DEFAULTS)})"
+        )
     values = {**DEFAULTS, **{k: v for k, v in data.items() if k != "fit"}}
     if values["nl_decrease"] is None:
         nl = values["nl_increase"]
         # the symmetric device: the depression branch bends like the potentiation branch
-        values["nl_decrease"] = -nl if isinstance(nl, numbers.Real) and not isinstance(nl, bool) else nl
+        values["nl_decrease"] = (
+            -nl if isinstance(nl, numbers.Real) and not isinstance(nl, bool) else nl
+        )
     try:
         return Device(**values)
     except (TypeError, ValueError) as err:
@@ -323,21 +415,30 @@ def load(path: Path | str) -> Device:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no device file at {path}: give a device name "
-                                f"({', '.join(BENCHMARK)}) or the path of a device JSON file")
+        raise FileNotFoundError(
+            f"no device file at {path}: give a device name ({', '.join(BENCHMARK)}) or "
+            "the path of a device JSON file"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise DeviceFileError(f"{path}: not a text file; a device file is JSON with the fields "
-                              f"{', '.join(FIELDS)}") from None
+        raise DeviceFileError(
+            f"{path}: not a text file; a device file is JSON with the fields "
+            f"{', '.join(FIELDS)}"
+        ) from None
     except json.JSONDecodeError as err:
-        raise DeviceFileError(f"{path}: not valid JSON (line {err.lineno}: {err.msg}); a device file "
-                              f"is JSON with the fields {', '.join(FIELDS)}") from None
+        raise DeviceFileError(
+            f"{path}: not valid JSON (line {err.lineno}: {err.msg}); a device file is "
+            f"JSON with the fields {', '.join(FIELDS)}"
+        ) from None
     return from_dict(data, str(path))
 
 
-def save(device: Device, path: Path | str, force: bool = False, extra: dict | None = None) -> Path:
-    """Write ``device`` as a device file (JSON), atomically; refuses to overwrite unless ``force``.
+def save(
+    device: Device, path: Path | str, force: bool = False, extra: dict | None = None
+) -> Path:
+    """Write ``device`` as a device file (JSON), atomically; refuses to overwrite unless
+    ``force``.
 
     ``extra``: more top-level entries; only ``{"fit": {...}}`` is allowed (what
     :func:`load` accepts). Returns the path.
@@ -352,7 +453,10 @@ def save(device: Device, path: Path | str, force: bool = False, extra: dict | No
     extra = dict(extra or {})
     unknown = sorted(set(extra) - {"fit"})
     if unknown:
-        raise ValueError(f"extra entries {', '.join(map(repr, unknown))}: a device file takes only a \"fit\" record")
+        raise ValueError(
+            f"extra entries {', '.join(map(repr, unknown))}: a device file "
+            'takes only a "fit" record'
+        )
     check_new(path, force=force)
     text = json.dumps({**device.to_dict(), **extra}, indent=2, allow_nan=False) + "\n"
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
@@ -366,21 +470,26 @@ def _is_path(x) -> bool:
 
 def get(name: str | Path | Device = DEFAULT_DEVICE) -> Device:
     """A device: a benchmark name (case-insensitive), a Device (passes through), or the
-    path of a device file (a ``Path``, a string ending in ``.json``, or an existing file).
+    path of a device file (a ``Path``, a string ending in ``.json``, or an existing
+    file).
 
-    Raises ValueError for an unknown name, DeviceFileError (a ValueError) naming the file
-    and field for a bad device file, FileNotFoundError for a missing one.
+    Raises ValueError for an unknown name, DeviceFileError (a ValueError) naming the
+    file and field for a bad device file, FileNotFoundError for a missing one.
     """
     if isinstance(name, Device):
         return name
     if not isinstance(name, (str, Path)):
-        raise TypeError(f"device {name!r}: give a device name ({', '.join(BENCHMARK)}), a Device, "
-                        "or the path of a device JSON file")
+        raise TypeError(
+            f"device {name!r}: give a device name ({', '.join(BENCHMARK)}), a Device, "
+            "or the path of a device JSON file"
+        )
     if isinstance(name, str):
         for key, device in BENCHMARK.items():
             if name.lower() == key.lower():
                 return device
     if _is_path(name):
         return load(name)
-    raise ValueError(f"unknown device {name!r}: use one of {', '.join(BENCHMARK)}, "
-                     "or the path of a device JSON file")
+    raise ValueError(
+        f"unknown device {name!r}: use one of {', '.join(BENCHMARK)}, or the path of a "
+        "device JSON file"
+    )

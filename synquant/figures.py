@@ -2,8 +2,8 @@
 
 Each takes tidy rows or arrays (and, for one panel, an optional axes). Figures are made
 at :data:`DPI` dots per inch, at most :data:`MAX_WIDTH` inches wide (the page's text
-column), with no text smaller than :data:`FONT_MIN` points, so that they read at the size
-the page shows them; :func:`check_readable` says where a figure falls short.
+column), with no text smaller than :data:`FONT_MIN` points, so that they read at the
+size the page shows them; :func:`check_readable` says where a figure falls short.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ __all__ = [
 DPI = 150
 #: Widest figure (inches): the book's text column, about 730 px on the page.
 MAX_WIDTH = 7.2
-#: Smallest text (points): at MAX_WIDTH and DPI, about 14 px on the page, the size of the
-#: book's smallest body text.
+#: Smallest text (points): at MAX_WIDTH and DPI, about 14 px on the page, the size of
+#: the book's smallest body text.
 FONT_MIN = 10
 #: Matplotlib settings of every figure of the book (applied by :func:`new`).
 STYLE = {
@@ -50,7 +50,8 @@ STYLE = {
 def new(
     nrows: int = 1, ncols: int = 1, width: float = 6.4, height: float = 4.0, **kwargs
 ):
-    """``(fig, axes)`` of the book's style: ``plt.subplots`` at ``width`` x ``height`` inches.
+    """``(fig, axes)`` of the book's style: ``plt.subplots`` at ``width`` x ``height``
+    inches.
 
     The figure is closed in pyplot at once, so that a notebook shows it once, as the
     value of the cell that returns it (the inline backend would show a figure pyplot
@@ -61,7 +62,8 @@ def new(
 
     if width > MAX_WIDTH:
         raise ValueError(
-            f"width={width} in: figures are at most {MAX_WIDTH} in wide (the page's text column)"
+            f"width={width} in: figures are at most {MAX_WIDTH} in wide (the page's "
+            "text column)"
         )
     matplotlib.rcParams.update(STYLE)
     kwargs.setdefault("layout", "constrained")
@@ -71,8 +73,8 @@ def new(
 
 
 def check_readable(fig) -> list[str]:
-    """What keeps ``fig`` from reading on the page: too wide, too coarse, or text smaller
-    than :data:`FONT_MIN` points; an empty list when nothing does."""
+    """What keeps ``fig`` from reading on the page: too wide, too coarse, or text
+    smaller than :data:`FONT_MIN` points; an empty list when nothing does."""
     problems = []
     width = fig.get_figwidth()
     if width > MAX_WIDTH + 1e-9:
@@ -89,7 +91,8 @@ def check_readable(fig) -> list[str]:
             and text.get_fontsize() < FONT_MIN - 1e-9
         ):
             problems.append(
-                f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least {FONT_MIN})"
+                f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least "
+                f"{FONT_MIN})"
             )
     return problems
 
@@ -134,9 +137,9 @@ def accuracy_vs_levels(
 ):
     """Accuracy (%) against number of levels, one line per method; returns the figure.
 
-    ``rows`` may hold several seeds or trials: the line is their mean and, with ``spread``,
-    a band of one standard deviation. The software accuracy is a horizontal line; with
-    ``reported`` the paper's own figures are marked.
+    ``rows`` may hold several seeds or trials: the line is their mean and, with
+    ``spread``, a band of one standard deviation. The software accuracy is a horizontal
+    line; with ``reported`` the paper's own figures are marked.
     """
     fig, ax = _axes(ax)
     for method in methods:
@@ -195,7 +198,8 @@ def accuracy_vs_levels(
 
 
 def markdown_table(header: list[str], rows: list[list], align: str | None = None):
-    """A table for a notebook's output (IPython Markdown); ``align`` like "lrr", one letter a column."""
+    """A table for a notebook's output (IPython Markdown); ``align`` like "lrr", one
+    letter a column."""
     from IPython.display import Markdown
 
     align = align or "l" + "r" * (len(header) - 1)
@@ -329,11 +333,13 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
 
 
 def device_curve(device="PCMO"):
-    """A device's normalized conductance curve and its reference levels; returns the figure.
+    """A device's normalized conductance curve and its reference levels; returns the
+    figure.
 
     Left: conductance against pulse number for both branches, the potentiation branch's
     reference levels as dots and a linear device for comparison. Right: the reference
-    levels as ticks beside the evenly spaced levels of a linear device with as many states.
+    levels as ticks beside the evenly spaced levels of a linear device with as many
+    states.
     """
     from . import devices
 
@@ -387,8 +393,9 @@ def device_curve(device="PCMO"):
 def network_diagram(
     n_inputs: int = 784, n_hidden: int = 128, n_outputs: int = 10, shown: int = 12
 ):
-    """The fully connected network drawn as three columns of nodes (the paper's Figure 1);
-    at most ``shown`` nodes a layer are drawn, the rest elided. Returns the figure."""
+    """The fully connected network drawn as three columns of nodes (the paper's Figure
+    1); at most ``shown`` nodes a layer are drawn, the rest elided. Returns the
+    figure."""
     sizes = {"input": n_inputs, "hidden (ReLU)": n_hidden, "output": n_outputs}
     for name, n in sizes.items():
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -469,8 +476,9 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
 
 def figure2(rows: list[dict], title: str | None = None):
     """The paper's Figure 2 from one sweep: accuracy against levels for the sampling and
-    proposed methods, software and the paper's figures marked. ``title`` defaults to what
-    the rows say of the run: device, recipe, seed and the readings off their default."""
+    proposed methods, software and the paper's figures marked. ``title`` defaults to
+    what the rows say of the run: device, recipe, seed and the readings off their
+    default."""
     from . import quantize
 
     fig = accuracy_vs_levels(rows)
@@ -766,15 +774,24 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
     ``result``: a :class:`synquant.fit.DeviceFit`. Conductances in nS.
     """
     branches = list(result.branches.items())
-    fig, axes = new(2, len(branches), width=width, height=height, sharex="col",
-                    gridspec_kw={"height_ratios": [2, 1]}, squeeze=False)
+    fig, axes = new(
+        2,
+        len(branches),
+        width=width,
+        height=height,
+        sharex="col",
+        gridspec_kw={"height_ratios": [2, 1]},
+        squeeze=False,
+    )
     for col, (name, b) in enumerate(branches):
         top, bottom = axes[0, col], axes[1, col]
         pulse, g = b.data.pulse, b.data.conductance
         color = BRANCH_COLORS[name]
         top.plot(pulse, 1e9 * g, ".", ms=2.5, color=color, alpha=0.45, label="data")
         grid = np.linspace(pulse.min(), pulse.max(), 300)
-        top.plot(grid, 1e9 * b.predict(grid), "k-", lw=1.5, label=f"fit, NL = {b.nl:.2f}")
+        top.plot(
+            grid, 1e9 * b.predict(grid), "k-", lw=1.5, label=f"fit, NL = {b.nl:.2f}"
+        )
         top.set_title(f"{name} ({b.data.cycles} cycles)")
         top.set_ylabel("conductance (nS)")
         top.legend(loc="lower right" if b.orientation == "rising" else "upper right")
@@ -787,20 +804,31 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
     return fig
 
 
-def nl_bootstrap(result, truth: dict | None = None, width: float = 7.2, height: float = 3.0):
-    """The bootstrap distribution of each branch's NL, with the estimate, its interval and,
-    where given (``truth``: ``{branch: NL}``, e.g. for synthetic data), the true value."""
+def nl_bootstrap(
+    result, truth: dict | None = None, width: float = 7.2, height: float = 3.0
+):
+    """The bootstrap distribution of each branch's NL, with the estimate, its interval
+    and, where given (``truth``: ``{branch: NL}``, e.g. for synthetic data), the true
+    value."""
     branches = [(k, b) for k, b in result.branches.items() if "nl" in b.samples]
     if not branches:
         raise ValueError("no bootstrap samples: fit with bootstrap > 0")
     fig, axes = new(1, len(branches), width=width, height=height, squeeze=False)
-    for ax, (name, b) in zip(axes[0], branches):
+    for ax, (name, b) in zip(axes[0], branches, strict=True):
         ax.hist(b.samples["nl"], bins=30, color=BRANCH_COLORS[name], alpha=0.6)
         low, high = b.intervals["nl"]
-        ax.axvspan(low, high, color="0.5", alpha=0.15, label=f"{round(100 * b.confidence)} % interval")
+        ax.axvspan(
+            low,
+            high,
+            color="0.5",
+            alpha=0.15,
+            label=f"{round(100 * b.confidence)} % interval",
+        )
         ax.axvline(b.nl, color="k", lw=1.5, label=f"estimate {b.nl:.2f}")
         if truth and name in truth:
-            ax.axvline(truth[name], color="k", ls="--", lw=1.5, label=f"true {truth[name]:.2f}")
+            ax.axvline(
+                truth[name], color="k", ls="--", lw=1.5, label=f"true {truth[name]:.2f}"
+            )
         ax.set_xlabel(f"NL ({name})")
         ax.set_ylabel("resamples")
         ax.legend(loc="upper left", fontsize=FONT_MIN)
@@ -815,13 +843,30 @@ def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     styles = {5: "o-", 10: "s--"}
     for method in ("sampling", "proposed", "uniform", "optimal"):
         for L in sorted({r["levels"] for r in rows if r["method"] == method}):
-            pts = sorted((r["nl"], r["accuracy_pct"]) for r in rows if r["method"] == method and r["levels"] == L)
+            pts = sorted(
+                (r["nl"], r["accuracy_pct"])
+                for r in rows
+                if r["method"] == method and r["levels"] == L
+            )
             if pts:
-                nl, acc = zip(*pts)
-                ax.plot(nl, acc, styles.get(L, "^-"), ms=4, color=COLORS[method], label=f"{LABELS[method]}, {L} levels")
+                nl, acc = zip(*pts, strict=True)
+                ax.plot(
+                    nl,
+                    acc,
+                    styles.get(L, "^-"),
+                    ms=4,
+                    color=COLORS[method],
+                    label=f"{LABELS[method]}, {L} levels",
+                )
     software = [r["accuracy_pct"] for r in rows if r["method"] == "software"]
     if software:
-        ax.axhline(np.mean(software), color=COLORS["software"], ls=":", lw=1, label=LABELS["software"])
+        ax.axhline(
+            np.mean(software),
+            color=COLORS["software"],
+            ls=":",
+            lw=1,
+            label=LABELS["software"],
+        )
         low, high = ax.get_ylim()
         ax.set_ylim(low, max(high, np.mean(software) + 0.1 * (high - low)))
     if estimate is not None:

@@ -30,8 +30,8 @@ over whole cycles, ``over="cycles"``). The bootstrap's refits run as stacked
 least-squares problems with a sparse Jacobian.
 
 :func:`fit` fits one or both branches into a :class:`DeviceFit`, whose ``device`` is a
-:class:`synquant.devices.Device`; :func:`save` writes it as a device file with a ``"fit"``
-record; :func:`neurosim` and :func:`neurosim_text` give NeuroSim's parameters.
+:class:`synquant.devices.Device`; :func:`save` writes it as a device file with a
+``"fit"`` record; :func:`neurosim` and :func:`neurosim_text` give NeuroSim's parameters.
 :func:`simulate` draws pulse trains from a known device with NeuroSim's write noise (the
 book's synthetic example and the tests).
 
@@ -82,14 +82,18 @@ __all__ = [
 MIN_POINTS = 5
 #: Columns of a pulse-response file (``cycle`` optional).
 COLUMNS = ("pulse", "conductance", "cycle")
-_HELP = "a pulse-response file is CSV with the header pulse,conductance (siemens) and optionally cycle"
+_HELP = (
+    "a pulse-response file is CSV with the header pulse,conductance (siemens) and "
+    "optionally cycle"
+)
 
 
 class FitError(ValueError):
-    """Data that cannot be fitted; the message names the file, and the row where one is at fault."""
+    """Data that cannot be fitted; the message names the file, and the row where one is
+    at fault."""
 
 
-# --- the model, in b = 1 / a -------------------------------------------------------------
+# --- the model, in b = 1 / a ----------------------------------------------------------
 
 _B_TINY = 1e-12  # below this |b| the curve is the line to far below float precision
 _B_SERIES = 1e-4  # below this |b| the derivative in b comes from its series
@@ -101,7 +105,8 @@ def _g(y, c):
 
 
 def model(x, b) -> np.ndarray:
-    """Normalized conductance f(x) in [0, 1] of curve parameter ``b = 1 / a``, broadcast.
+    """Normalized conductance f(x) in [0, 1] of curve parameter ``b = 1 / a``,
+    broadcast.
 
     Equal to ``devices.curve(x, 1 / b)``; ``b = 0`` is the linear device.
     """
@@ -127,7 +132,7 @@ def _model_db(x, b) -> np.ndarray:
     return np.where(np.abs(b) < _B_SERIES, series, exact)
 
 
-# --- data --------------------------------------------------------------------------------
+# --- data -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +161,7 @@ class PulseData:
         lines = ["cycle,pulse,conductance"]
         lines += [
             f"{c},{p:.10g},{g:.10g}"
-            for c, p, g in zip(self.cycle, self.pulse, self.conductance)
+            for c, p, g in zip(self.cycle, self.pulse, self.conductance, strict=True)
         ]
         return "\n".join(lines) + "\n"
 
@@ -170,31 +175,32 @@ def _check_arrays(pulse, conductance, cycle, source: str, branch: str, rows) -> 
     n = len(pulse)
     if n < MIN_POINTS:
         raise FitError(
-            f"{source}: the {branch} branch has {n} data point(s); a fit needs at least {MIN_POINTS}"
+            f"{source}: the {branch} branch has {n} data point(s); a fit needs at "
+            f"least {MIN_POINTS}"
         )
     for name, values in (("pulse", pulse), ("conductance", conductance)):
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             raise FitError(
-                f"{source}: row {rows[bad[0]]}: {name} is {float(values[bad[0]])}; remove the row or give "
-                "a finite number"
+                f"{source}: row {rows[bad[0]]}: {name} is {float(values[bad[0]])}; "
+                "remove the row or give a finite number"
             )
     negative = np.flatnonzero(conductance < 0)
     if negative.size:
         i = negative[0]
         raise FitError(
-            f"{source}: row {rows[i]}: conductance {conductance[i]:g} S is negative; conductances are "
-            "in siemens and >= 0"
+            f"{source}: row {rows[i]}: conductance {conductance[i]:g} S is negative; "
+            "conductances are in siemens and >= 0"
         )
     if np.ptp(conductance) == 0:
         raise FitError(
-            f"{source}: the conductance is {conductance[0]:g} S on every row: a constant is not a "
-            "pulse response"
+            f"{source}: the conductance is {conductance[0]:g} S on every row: a "
+            "constant is not a pulse response"
         )
     if len(np.unique(pulse)) < 3:
         raise FitError(
-            f"{source}: the {branch} branch has fewer than 3 distinct pulse numbers; a fit of Gmin, "
-            "Gmax and the curve needs at least 3"
+            f"{source}: the {branch} branch has fewer than 3 distinct pulse numbers; a "
+            "fit of Gmin, Gmax and the curve needs at least 3"
         )
 
 
@@ -254,11 +260,12 @@ def read_csv(path: Path | str, branch: str = "potentiation") -> PulseData:
 
     Conductances are in siemens. Pulse numbers may be fractional, unsorted and repeated
     over cycles; ``cycle`` labels may be any text. Without a ``cycle`` column, repeated
-    pulse numbers are read as cycles listed one after the other (the k-th row with a pulse
-    number belongs to cycle k). Blank lines and lines starting with ``#`` are skipped;
-    other columns are ignored. Raises FitError (a ValueError) naming the file, and the
-    row where one is at fault, for a file that is not CSV text, a missing column, a value
-    that is not a number, NaN, a negative or constant conductance, or fewer than
+    pulse numbers are read as cycles listed one after the other (the k-th row with a
+    pulse number belongs to cycle k). Blank lines and lines starting with ``#`` are
+    skipped; other columns are ignored. Raises FitError (a ValueError) naming the file,
+    and the row where one is at fault, for a file that is not CSV text, a missing
+    column, a value that is not a number, NaN, a negative or constant conductance, or
+    fewer than
     :data:`MIN_POINTS` points; FileNotFoundError for a missing file.
     """
     devices._check_branch(branch)
@@ -284,8 +291,8 @@ def read_csv(path: Path | str, branch: str = "potentiation") -> PulseData:
     missing = [c for c in COLUMNS[:2] if c not in header]
     if missing:
         raise FitError(
-            f"{path}: missing column(s) {', '.join(missing)} in the header (row {header_row}: "
-            f"{header_line.strip()[:60]!r}); {_HELP}"
+            f"{path}: missing column(s) {', '.join(missing)} in the header (row "
+            f"{header_row}: {header_line.strip()[:60]!r}); {_HELP}"
         )
     col = {c: header.index(c) for c in COLUMNS if c in header}
     pulse, conductance, cycle, rows = [], [], [], []
@@ -293,7 +300,8 @@ def read_csv(path: Path | str, branch: str = "potentiation") -> PulseData:
         cells = next(csv.reader([line]))
         if len(cells) != len(header):
             raise FitError(
-                f"{path}: row {row_number} has {len(cells)} field(s), the header {len(header)}"
+                f"{path}: row {row_number} has {len(cells)} field(s), the header "
+                f"{len(header)}"
             )
         for name, out in (("pulse", pulse), ("conductance", conductance)):
             cell = cells[col[name]].strip()
@@ -307,7 +315,8 @@ def read_csv(path: Path | str, branch: str = "potentiation") -> PulseData:
             label = cells[col["cycle"]].strip()
             if not label:
                 raise FitError(
-                    f"{path}: row {row_number}: the cycle is empty; label every row's cycle"
+                    f"{path}: row {row_number}: the cycle is empty; label every row's "
+                    "cycle"
                 )
             cycle.append(label)
         rows.append(row_number)
@@ -341,15 +350,15 @@ def read_csv(path: Path | str, branch: str = "potentiation") -> PulseData:
 
 
 def write_csv(data: PulseData, path: Path | str, force: bool = False) -> Path:
-    """Write ``data`` as a CSV file (``cycle,pulse,conductance``), atomically; refuses to
-    overwrite unless ``force``."""
+    """Write ``data`` as a CSV file (``cycle,pulse,conductance``), atomically; refuses
+    to overwrite unless ``force``."""
     path = Path(path)
     check_new(path, force=force)
     text = data.csv_text()
     return atomic_write(path, lambda f: f.write(text.encode()))
 
 
-# --- the fit -----------------------------------------------------------------------------
+# --- the fit --------------------------------------------------------------------------
 
 
 @dataclass
@@ -359,10 +368,10 @@ class BranchFit:
     Conductances in siemens; ``nl`` and ``a`` as in :mod:`synquant.devices`;
     ``pulses``: pulses from one end of the branch to the other; ``sigma``: fraction of
     Gmax - Gmin per sqrt(pulse); ``rms``: residual RMS of the fit (siemens);
-    ``intervals``: ``{name: (low, high)}`` at ``confidence``; ``samples``: the bootstrap's
-    estimates ``{name: array}``; ``orientation``: "rising" (conductance rises with the pulse
-    number: potentiation, or depression on NeuroSim's axis counted from Gmin) or "falling"
-    (depression as measured, from Gmax downward).
+    ``intervals``: ``{name: (low, high)}`` at ``confidence``; ``samples``: the
+    bootstrap's estimates ``{name: array}``; ``orientation``: "rising" (conductance
+    rises with the pulse number: potentiation, or depression on NeuroSim's axis counted
+    from Gmin) or "falling" (depression as measured, from Gmax downward).
     """
 
     branch: str
@@ -400,9 +409,15 @@ class BranchFit:
     @property
     def orientation_text(self) -> str:
         if self.orientation == "falling":
-            return "as measured, from Gmax downward (conductance falls with the pulse number)"
+            return (
+                "as measured, from Gmax downward (conductance falls with the pulse "
+                "number)"
+            )
         if self.branch == "depression":
-            return "on NeuroSim's axis, pulse numbers counted from Gmin (conductance rises with the pulse number)"
+            return (
+                "on NeuroSim's axis, pulse numbers counted from Gmin (conductance "
+                "rises with the pulse number)"
+            )
         return "rising with the pulse number"
 
     def x(self, pulse) -> np.ndarray:
@@ -453,21 +468,21 @@ def _orientation(data: PulseData, branch: str) -> str:
         first, last = np.argmin(data.pulse), np.argmax(data.pulse)
         raise FitError(
             f"{data.source}: the potentiation branch falls overall (conductance "
-            f"{data.conductance[first]:.4g} S at pulse {data.pulse[first]:g}, {data.conductance[last]:.4g} "
-            f"S at pulse {data.pulse[last]:g}); a potentiation branch rises: pass falling data as the "
-            "depression branch"
+            f"{data.conductance[first]:.4g} S at pulse {data.pulse[first]:g}, "
+            f"{data.conductance[last]:.4g} S at pulse {data.pulse[last]:g}); a "
+            "potentiation branch rises: pass falling data as the depression branch"
         )
     return "rising" if r >= 0 else "falling"
 
 
 def _stacked(x, g, rows, weights, start, tol):
-    """Least squares of (g_min, g_max, b), one fit per row of ``weights`` (K, R), stacked as
-    one problem with a sparse Jacobian; returns the parameters (K, 3).
+    """Least squares of (g_min, g_max, b), one fit per row of ``weights`` (K, R),
+    stacked as one problem with a sparse Jacobian; returns the parameters (K, 3).
 
-    ``rows`` = (ia, ib, scale): residual r = scale * (e[ia] - e[ib]) of the model's error
-    e = model - g, with ``ib = -1`` for a plain residual: each cycle's first point and
-    then each step's deviation from the model's step (the write noise of NeuroSim, which
-    adds up along a cycle, is independent from step to step).
+    ``rows`` = (ia, ib, scale): residual r = scale * (e[ia] - e[ib]) of the model's
+    error e = model - g, with ``ib = -1`` for a plain residual: each cycle's first point
+    and then each step's deviation from the model's step (the write noise of NeuroSim,
+    which adds up along a cycle, is independent from step to step).
     """
     ia, ib, scale = rows
     k, n = weights.shape
@@ -524,7 +539,8 @@ def _stacked(x, g, rows, weights, start, tol):
 
 
 def _start(x, g) -> np.ndarray:
-    """Starting values: the best (g_min, g_max) for each b of a grid, by linear least squares."""
+    """Starting values: the best (g_min, g_max) for each b of a grid, by linear least
+    squares."""
     grid = np.concatenate(
         [-np.geomspace(50, 1e-3, 40), [0.0], np.geomspace(1e-3, 50, 40)]
     )
@@ -540,8 +556,9 @@ def _start(x, g) -> np.ndarray:
 def _steps(data: PulseData, x: np.ndarray, branch: str):
     """The pulse-to-pulse steps of each cycle, in the order the device was written.
 
-    Returns index arrays (from, to), the normalized step (signed, on NeuroSim's axis) and
-    the number of pulses of each step; steps between equal pulse numbers are left out.
+    Returns index arrays (from, to), the normalized step (signed, on NeuroSim's axis)
+    and the number of pulses of each step; steps between equal pulse numbers are left
+    out.
     """
     order = np.lexsort((x, data.cycle))
     if branch == "depression":  # written from Gmax (x = 1) down
@@ -554,8 +571,9 @@ def _steps(data: PulseData, x: np.ndarray, branch: str):
 
 
 def _sigma(x_i, x_j, g_i, g_j, params, n_pulses, weights):
-    """NeuroSim's cycle-to-cycle sigma for each parameter row (K,): the weighted RMS of each
-    step's deviation from the model's step, per Gmax - Gmin and per sqrt(pulses of the step)."""
+    """NeuroSim's cycle-to-cycle sigma for each parameter row (K,): the weighted RMS of
+    each step's deviation from the model's step, per Gmax - Gmin and per sqrt(pulses of
+    the step)."""
     lo, hi, b = params[:, :1], params[:, 1:2], params[:, 2:3]
     span = hi - lo
     r2 = ((g_j - g_i - span * (model(x_j, b) - model(x_i, b))) / span) ** 2 / n_pulses
@@ -572,14 +590,15 @@ def fit_branch(
 ) -> BranchFit:
     """NeuroSim's model fitted to one branch, with percentile bootstrap intervals.
 
-    The fit is least squares of each cycle's first point and of each step's deviation from
-    the model's step (per sqrt(pulses)): under NeuroSim's write noise these are
+    The fit is least squares of each cycle's first point and of each step's deviation
+    from the model's step (per sqrt(pulses)): under NeuroSim's write noise these are
     independent, where the deviations of the points from the curve add up along a cycle.
     ``bootstrap``: resamples (0: no intervals); ``over``: what they resample, "steps"
     (these independent terms, each a point with its step from the previous point of its
-    cycle) or "cycles" (whole cycles; needs a cycle column, and is valid whatever the noise
-    within a cycle, but with few cycles its intervals come out too narrow); ``seed``:
-    the resampling's seed. Raises FitError for a potentiation branch that falls overall.
+    cycle) or "cycles" (whole cycles; needs a cycle column, and is valid whatever the
+    noise within a cycle, but with few cycles its intervals come out too narrow);
+    ``seed``: the resampling's seed. Raises FitError for a potentiation branch that
+    falls overall.
     """
     if over not in ("steps", "cycles"):
         raise ValueError(f"over={over!r}: resample 'steps' or 'cycles'")
@@ -609,8 +628,9 @@ def fit_branch(
     i, j, dx = _steps(data, x, branch)
     if len(i) < 2:
         raise FitError(
-            f"{data.source}: the {branch} branch has {len(i)} pulse-to-pulse step(s) within a cycle; "
-            "a fit needs at least 2 (give each cycle's points, or label the cycles)"
+            f"{data.source}: the {branch} branch has {len(i)} pulse-to-pulse step(s) "
+            "within a cycle; a fit needs at least 2 (give each cycle's points, or "
+            "label the cycles)"
         )
     n_pulses = np.abs(dx) * pulses
     first = np.setdiff1d(
@@ -695,27 +715,29 @@ def fit_branch(
 
 @dataclass
 class DeviceFit:
-    """A device fitted from its branches: ``device`` (a :class:`synquant.devices.Device`),
-    ``branches`` (``{"potentiation": BranchFit, ...}``, one or both) and ``assumed``
-    (what the data did not give)."""
+    """A device fitted from its branches: ``device`` (a
+    :class:`synquant.devices.Device`), ``branches`` (``{"potentiation": BranchFit,
+    ...}``, one or both) and ``assumed`` (what the data did not give)."""
 
     device: devices.Device
     branches: dict
     assumed: list
 
     def record(self) -> dict:
-        """The device file's "fit" record: method, every branch's estimates and intervals,
-        residual RMS and checksum, and the assumptions."""
+        """The device file's "fit" record: method, every branch's estimates and
+        intervals, residual RMS and checksum, and the assumptions."""
         any_branch = next(iter(self.branches.values()))
         return {
-            "method": "least squares of NeuroSim's model (scipy.optimize.least_squares); percentile bootstrap",
+            "method": "least squares of NeuroSim's model "
+            "(scipy.optimize.least_squares); percentile bootstrap",
             "confidence": any_branch.confidence,
             "branches": {name: b.record() for name, b in self.branches.items()},
             "assumed": self.assumed,
         }
 
     def report(self) -> str:
-        """What was fitted, in a few lines (orientations, counts, estimates and intervals)."""
+        """What was fitted, in a few lines (orientations, counts, estimates and
+        intervals)."""
         lines = [f"{self.device.name}: NeuroSim's model fitted by least squares"]
         for name, b in self.branches.items():
             iv = b.intervals
@@ -732,14 +754,17 @@ class DeviceFit:
 
             lines += [
                 (
-                    f"  {name}: {len(b.data)} points, {b.data.cycles} cycle(s)"
-                    f"{'' if b.data.has_cycle else ' (no cycle column)'}, {b.pulses:g} pulses; read {b.orientation_text}"
+                    f"  {name}: {len(b.data)} points, {b.data.cycles} "
+                    f"cycle(s){'' if b.data.has_cycle else ' (no cycle column)'}, "
+                    f"{b.pulses:g} pulses; read {b.orientation_text}"
                 ),
                 (
-                    f"    NL {b.nl:.3f}{span('nl', fmt='.3f')}, a {b.a:.4g}, Gmin {1e9 * b.g_min:.4g} nS"
-                    f"{span('g_min', 1e9)}, Gmax {1e9 * b.g_max:.4g} nS{span('g_max', 1e9)}"
+                    f"    NL {b.nl:.3f}{span('nl', fmt='.3f')}, a {b.a:.4g}, Gmin "
+                    f"{1e9 * b.g_min:.4g} nS{span('g_min', 1e9)}, Gmax "
+                    f"{1e9 * b.g_max:.4g} nS{span('g_max', 1e9)}"
                 ),
-                f"    sigma {100 * b.sigma:.2f} %{span('sigma', 100, '.2f')}, residual RMS {1e9 * b.rms:.3g} nS"
+                f"    sigma {100 * b.sigma:.2f} %{span('sigma', 100, '.2f')}, residual "
+                f"RMS {1e9 * b.rms:.3g} nS"
                 + (
                     f"; {pct} % intervals from {b.bootstrap} resamples over {b.unit}"
                     if b.bootstrap
@@ -769,14 +794,15 @@ def fit(
     confidence: float = 0.95,
     over: str = "steps",
 ) -> DeviceFit:
-    """A device fitted to its potentiation and/or depression data (CSV paths or PulseData).
+    """A device fitted to its potentiation and/or depression data (CSV paths or
+    PulseData).
 
     The device's fields: ``states`` = pulses of the potentiation branch (else of the
     depression branch) + 1, rounded; ``nl_increase`` / ``nl_decrease`` the branches' NL;
     Gmin and Gmax the mean of the branches' fits (``r_on = 1 / Gmax``, ``on_off = Gmax /
-    Gmin``); ``sigma`` the RMS of the branches' sigmas weighted by their numbers of steps.
-    A branch not given is assumed the mirror of the other (NL of the opposite sign: the
-    symmetric device), and the fit's record says so.
+    Gmin``); ``sigma`` the RMS of the branches' sigmas weighted by their numbers of
+    steps. A branch not given is assumed the mirror of the other (NL of the opposite
+    sign: the symmetric device), and the fit's record says so.
     """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"name={name!r}: give the device a non-empty name")
@@ -808,15 +834,15 @@ def fit(
         )
     if pot and dep and round(pot.pulses) != round(dep.pulses):
         assumed.append(
-            f"states from the potentiation branch ({round(pot.pulses)} pulses; depression "
-            f"{round(dep.pulses)})"
+            f"states from the potentiation branch ({round(pot.pulses)} pulses; "
+            f"depression {round(dep.pulses)})"
         )
     g_min = float(np.mean([b.g_min for b in branches.values()]))
     g_max = float(np.mean([b.g_max for b in branches.values()]))
     if not g_max > g_min > 0:
         raise FitError(
-            f"fitted Gmin {g_min:.4g} S and Gmax {g_max:.4g} S: a device needs 0 < Gmin < Gmax; "
-            "check that the data reaches both ends of the branch"
+            f"fitted Gmin {g_min:.4g} S and Gmax {g_max:.4g} S: a device needs 0 < "
+            "Gmin < Gmax; check that the data reaches both ends of the branch"
         )
     steps = {
         k: max(len(_steps(b.data, b.x(b.data.pulse), k)[0]), 1)
@@ -828,7 +854,8 @@ def fit(
     states = round(main.pulses) + 1
     if states < 2:
         raise FitError(
-            f"{main.data.source}: the branch spans {main.pulses:g} pulses; a device needs at least one"
+            f"{main.data.source}: the branch spans {main.pulses:g} pulses; a device "
+            "needs at least one"
         )
     device = devices.Device(
         name.strip(), states, nl_inc, nl_dec, 1 / g_max, g_max / g_min, sigma
@@ -838,7 +865,8 @@ def fit(
 
 def save(result: DeviceFit, path: Path | str, force: bool = False) -> Path:
     """Write the fitted device as a device file with its "fit" record, atomically;
-    refuses to overwrite unless ``force``. :func:`synquant.devices.get` reads it back."""
+    refuses to overwrite unless ``force``. :func:`synquant.devices.get` reads it
+    back."""
     return devices.save(
         result.device, path, force=force, extra={"fit": result.record()}
     )
@@ -847,9 +875,9 @@ def save(result: DeviceFit, path: Path | str, force: bool = False) -> Path:
 def neurosim(result: DeviceFit | devices.Device) -> dict:
     """NeuroSim's parameters of a device (names as in NeuroSim's Param.cpp / Cell.cpp).
 
-    ``maxNumLevelLTP`` / ``maxNumLevelLTD`` count pulses from one end of the branch to the
-    other, as NeuroSim does (a fitted branch's own count; the book's ``states`` - 1 for a
-    Device); conductances in siemens.
+    ``maxNumLevelLTP`` / ``maxNumLevelLTD`` count pulses from one end of the branch to
+    the other, as NeuroSim does (a fitted branch's own count; the book's ``states`` - 1
+    for a Device); conductances in siemens.
     """
     device = result.device if isinstance(result, DeviceFit) else devices.get(result)
     branches = result.branches if isinstance(result, DeviceFit) else {}
@@ -890,7 +918,7 @@ def neurosim_text(result: DeviceFit | devices.Device) -> str:
     return "\n".join(lines)
 
 
-# --- synthetic data ----------------------------------------------------------------------
+# --- synthetic data -------------------------------------------------------------------
 
 
 def simulate(
@@ -904,14 +932,14 @@ def simulate(
 ) -> PulseData:
     """Pulse trains of a known device with cycle-to-cycle write noise.
 
-    Each cycle starts at the branch's end (Gmin for potentiation, Gmax for depression) and
-    applies ``pulses`` (default ``device.states - 1``) single pulses. Each pulse's step is
-    the model's step plus Gaussian noise of ``sigma`` (default ``device.sigma``) times
-    Gmax - Gmin, as NeuroSim draws its write noise; the noise of a cycle's steps adds up
-    (a random walk about the model's curve, not clipped, so that the data's mean is the
-    model). ``orientation``: "measured" numbers the pulses in the order applied (a
-    depression branch falls); "neurosim" counts them from Gmin (a depression branch on
-    NeuroSim's axis). Seeded by ``seed``.
+    Each cycle starts at the branch's end (Gmin for potentiation, Gmax for depression)
+    and applies ``pulses`` (default ``device.states - 1``) single pulses. Each pulse's
+    step is the model's step plus Gaussian noise of ``sigma`` (default ``device.sigma``)
+    times Gmax - Gmin, as NeuroSim draws its write noise; the noise of a cycle's steps
+    adds up (a random walk about the model's curve, not clipped, so that the data's mean
+    is the model). ``orientation``: "measured" numbers the pulses in the order applied
+    (a depression branch falls); "neurosim" counts them from Gmin (a depression branch
+    on NeuroSim's axis). Seeded by ``seed``.
     """
     device = devices.get(device)
     devices._check_branch(branch)
@@ -946,8 +974,9 @@ def simulate(
         pulse = pulses - pulse
     if conductance.min() < 0:
         raise ValueError(
-            f"simulate: the noise (sigma={sigma:g} over {pulses} pulses) drove a conductance below 0 "
-            f"(Gmin {lo:.3g} S); use a smaller sigma, fewer pulses or a larger Gmin"
+            f"simulate: the noise (sigma={sigma:g} over {pulses} pulses) drove a "
+            f"conductance below 0 (Gmin {lo:.3g} S); use a smaller sigma, fewer pulses "
+            "or a larger Gmin"
         )
     cycle = np.repeat(np.arange(1, cycles + 1), pulses + 1)
     return from_arrays(
@@ -959,8 +988,8 @@ def simulate(
     )
 
 
-#: The device behind the book's synthetic example (data/devices/synthetic-*.csv): made up,
-#: not a measured device.
+#: The device behind the book's synthetic example (data/devices/synthetic-*.csv): made
+#: up, not a measured device.
 SYNTHETIC = devices.Device("synthetic", 60, 2.5, -3.2, 1e6, 5.0, 0.01)
 #: Cycles and seeds of the synthetic example's pulse trains.
 SYNTHETIC_CYCLES = 10
@@ -995,9 +1024,10 @@ def accuracy_band(
 ) -> list[dict]:
     """Accuracy of each method at each number of levels over the fitted NL's interval.
 
-    The fitted device's potentiation label (the branch the book quantizes onto) is set to
-    ``points`` values evenly spaced over its bootstrap interval (the estimate added), the
-    rest of the device kept; rows of :func:`synquant.evaluate.sweep` with a column ``nl``.
+    The fitted device's potentiation label (the branch the book quantizes onto) is set
+    to ``points`` values evenly spaced over its bootstrap interval (the estimate added),
+    the rest of the device kept; rows of :func:`synquant.evaluate.sweep` with a column
+    ``nl``.
     """
     from dataclasses import replace
 
@@ -1026,9 +1056,9 @@ TABLE_HEADER = ["parameter", "branch", "estimate", "95 % interval", "true value"
 
 
 def table(result: DeviceFit, truth: devices.Device | None = None) -> list[list[str]]:
-    """Rows of strings (parameter, branch, estimate, interval, true value) of a fit, for a
-    table; ``truth``: the device the data came from, where known (synthetic data), else
-    the last column says "unknown". Conductances in nS, sigma in %."""
+    """Rows of strings (parameter, branch, estimate, interval, true value) of a fit, for
+    a table; ``truth``: the device the data came from, where known (synthetic data),
+    else the last column says "unknown". Conductances in nS, sigma in %."""
     rows = []
     for name, b in result.branches.items():
         nl_true = None

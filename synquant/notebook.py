@@ -57,7 +57,8 @@ def glue(digits: int | None = 2, **values):
 
 
 def strip_solutions(nb):
-    """A copy of the notebook ``nb`` (nbformat) without its cells tagged ``solution``."""
+    """A copy of the notebook ``nb`` (nbformat) without its cells tagged
+    ``solution``."""
     stripped = copy.deepcopy(nb)
     stripped.cells = [
         c for c in nb.cells if SOLUTION_TAG not in c.get("metadata", {}).get("tags", [])
@@ -70,11 +71,11 @@ def student_sources(
 ) -> list[Path]:
     """Write the student edition's sources for the book at ``source`` into ``dest``.
 
-    The table of contents, the bibliography and a ``_config.yml`` that hides solutions and
-    does not execute; each chapter of the table of contents without its solution cells,
-    taken from ``executed`` (the full build's executed notebooks, so that the edition shows
-    the same outputs) where it has the chapter, else from ``source``. Returns the
-    chapters written. ``dest`` is emptied first.
+    The table of contents, the bibliography and a ``_config.yml`` that hides solutions
+    and does not execute; each chapter of the table of contents without its solution
+    cells, taken from ``executed`` (the full build's executed notebooks, so that the
+    edition shows the same outputs) where it has the chapter, else from ``source``.
+    Returns the chapters written. ``dest`` is emptied first.
     """
     import nbformat
     import yaml
@@ -95,7 +96,8 @@ def student_sources(
     mine = [source / "_config.yml"] + [source / f"{name}.ipynb" for name in files]
     if any(dest.resolve() == f.parent or dest.resolve() in f.parents for f in mine):
         raise ValueError(
-            f"{dest} holds the book's own sources: give the student edition a folder of its own"
+            f"{dest} holds the book's own sources: give the student edition a folder "
+            "of its own"
         )
     if dest.exists():
         shutil.rmtree(dest)
@@ -135,10 +137,12 @@ def student_sources(
 
 
 def _glued_cell(path: Path):
-    """A hidden cell holding the values that MyST-NB kept aside (``<chapter>.glue.json``).
+    """A hidden cell holding the values that MyST-NB kept aside
+    (``<chapter>.glue.json``).
 
     MyST-NB moves the outputs of ``glue(..., display=False)`` out of the notebooks it
-    executed; an unexecuted build finds glued values only in outputs, so they go back in.
+    executed; an unexecuted build finds glued values only in outputs, so they go back
+    in.
     """
     import json
 

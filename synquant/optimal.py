@@ -41,7 +41,13 @@ from .nearest import check_reference as _check_reference
 from .nearest import snap
 
 __all__ = [
-    "levels", "mse", "quantize", "weight_mse", "chosen_levels", "clipping", "Clipping",
+    "levels",
+    "mse",
+    "quantize",
+    "weight_mse",
+    "chosen_levels",
+    "clipping",
+    "Clipping",
 ]
 
 #: Slack above 1 allowed for magnitudes, as for normalized weights in
@@ -205,8 +211,10 @@ _optimal_levels = levels  # `levels` is shadowed by the argument inside quantize
 
 # --- summaries for the optimal-levels chapter ---
 
-def weight_mse(weights: dict, method: str, levels: int, device="PCMO",
-               **options) -> float:
+
+def weight_mse(
+    weights: dict, method: str, levels: int, device="PCMO", **options
+) -> float:
     """Mean squared error of the normalized weights of both layers after quantization.
 
     Each layer is compared in its own normalized units (``quantize.layers``), and the
@@ -226,8 +234,13 @@ def weight_mse(weights: dict, method: str, levels: int, device="PCMO",
     return float(np.concatenate(errors).mean())
 
 
-def chosen_levels(weights: dict, levels: int, device="PCMO", layer: str = "W1",
-                  branch: str = "potentiation") -> dict[str, np.ndarray]:
+def chosen_levels(
+    weights: dict,
+    levels: int,
+    device="PCMO",
+    layer: str = "W1",
+    branch: str = "potentiation",
+) -> dict[str, np.ndarray]:
     """The magnitude levels each method uses for one layer (normalized, ascending).
 
     ``{"sampling", "proposed", "optimal"}``: the device curve at ``levels`` evenly
@@ -279,5 +292,12 @@ def clipping(weights: dict, levels: int, device="PCMO", layer: str = "W1") -> Cl
     above = np.abs(w_n) > top
     clipped = np.where(above, np.sign(w) * (top * s), w).astype(w.dtype)
     zeroed = np.where(above, 0, w).astype(w.dtype)
-    return Clipping(layer, int(levels), top, int(above.sum()), float(above.mean()),
-                    {**weights, layer: clipped}, {**weights, layer: zeroed})
+    return Clipping(
+        layer,
+        int(levels),
+        top,
+        int(above.sum()),
+        float(above.mean()),
+        {**weights, layer: clipped},
+        {**weights, layer: zeroed},
+    )

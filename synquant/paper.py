@@ -135,7 +135,10 @@ def leads(rows: list[dict]) -> dict[int, float]:
 
 #: Column headers of :func:`lead_table`.
 LEAD_HEADER = [
-    "levels", "sampling (%)", "proposed (%)", "proposed \u2212 sampling (points)"
+    "levels",
+    "sampling (%)",
+    "proposed (%)",
+    "proposed \u2212 sampling (points)",
 ]
 
 

@@ -45,14 +45,16 @@ def _is_type(value, kind) -> bool:
 
 
 def _coerce(name: str, value, kind):
-    """``value`` as papermill passed it, turned into ``kind`` where the intent is plain."""
+    """``value`` as papermill passed it, turned into ``kind`` where the intent is
+    plain."""
     origin = typing.get_origin(kind)
     if isinstance(value, str) and kind is not str:
         try:
             value = yaml.safe_load(value)
         except yaml.YAMLError as err:
             raise ValueError(
-                f"parameter {name}: {value!r} is not a valid YAML/JSON value ({err.problem})"
+                f"parameter {name}: {value!r} is not a valid YAML/JSON value "
+                f"({err.problem})"
             ) from None
     if origin is list:
         if isinstance(value, (tuple, range)):
@@ -71,14 +73,16 @@ def _coerce(name: str, value, kind):
 
 
 def check(namespace: dict, spec: dict, choices: dict | None = None) -> dict:
-    """Validate a chapter's parameters; returns ``{name: value}`` for the names in ``spec``.
+    """Validate a chapter's parameters; returns ``{name: value}`` for the names in
+    ``spec``.
 
     ``namespace``: the notebook's ``globals()`` right after the parameters (and any
-    injected) cell; ``spec``: ``{name: type}`` with ``int``, ``float``, ``str``, ``bool``,
-    ``list[T]`` or ``dict[K, T]`` of these; ``choices``: ``{name: allowed values}``.
-    Strings given for a list, mapping or number are read as YAML (see the module's text)
-    and the typed value is written back into ``namespace``.
-    Raises ValueError for an unknown name or a value not allowed, TypeError for a wrong type.
+    injected) cell; ``spec``: ``{name: type}`` with ``int``, ``float``, ``str``,
+    ``bool``, ``list[T]`` or ``dict[K, T]`` of these; ``choices``: ``{name: allowed
+    values}``. Strings given for a list, mapping or number are read as YAML (see the
+    module's text) and the typed value is written back into ``namespace``.
+    Raises ValueError for an unknown name or a value not allowed, TypeError for a wrong
+    type.
     """
     unknown = sorted(
         name
@@ -90,7 +94,8 @@ def check(namespace: dict, spec: dict, choices: dict | None = None) -> dict:
     )
     if unknown:
         raise ValueError(
-            f"unknown parameter(s) {', '.join(unknown)}: this chapter takes {', '.join(spec)}"
+            f"unknown parameter(s) {', '.join(unknown)}: this chapter takes "
+            f"{', '.join(spec)}"
         )
     values = {}
     for name, kind in spec.items():
@@ -108,7 +113,8 @@ def check(namespace: dict, spec: dict, choices: dict | None = None) -> dict:
         bad = [v for v in items if allowed is not None and v not in allowed]
         if bad:
             raise ValueError(
-                f"parameter {name}={value!r}: {bad[0]!r} is not one of {', '.join(map(str, allowed))}"
+                f"parameter {name}={value!r}: {bad[0]!r} is not one of "
+                f"{', '.join(map(str, allowed))}"
             )
         values[name] = namespace[name] = value
     return values

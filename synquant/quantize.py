@@ -119,8 +119,8 @@ def normalize(w, scale: float | None = None) -> tuple[np.ndarray, float]:
 
 
 def uniform(w, levels: int) -> np.ndarray:
-    """Round magnitudes of normalized weights to ``levels`` evenly spaced values in [0,
-    1].
+    """Round magnitudes of normalized weights to ``levels`` evenly spaced values in
+    [0, 1].
 
     ``w``: any shape, values in [-1, 1]. The result has at most ``levels`` distinct
     magnitudes, zero and one included; signs are kept.

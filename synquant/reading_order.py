@@ -38,8 +38,13 @@ def sort_rows(table, parent_docname: str, order: list[str]):
 
     def key(row):
         ref = next(iter(row.findall(pending_xref)), None)
-        doc = "" if ref is None else posixpath.normpath(
-            posixpath.join(posixpath.dirname(parent_docname), ref["reftarget"]))
+        doc = (
+            ""
+            if ref is None
+            else posixpath.normpath(
+                posixpath.join(posixpath.dirname(parent_docname), ref["reftarget"])
+            )
+        )
         return rank.get(doc, len(rank)), doc
 
     for tbody in table.findall(nodes.tbody):

@@ -322,8 +322,15 @@ def option_table(option_claims: dict) -> list[list[str]]:
 
 
 #: Columns of :func:`recipe_table`.
-RECIPE_HEADER = ["recipe", "differs from paper", "software (%)", "10 levels (%)",
-                 "lead at 5 (points)", "claims: tolerance", "strictly"]
+RECIPE_HEADER = [
+    "recipe",
+    "differs from paper",
+    "software (%)",
+    "10 levels (%)",
+    "lead at 5 (points)",
+    "claims: tolerance",
+    "strictly",
+]
 
 
 def _recipe_change(recipe: model.Recipe) -> str:
@@ -337,8 +344,16 @@ def _recipe_change(recipe: model.Recipe) -> str:
     }
     return ", ".join(
         words.get(name, lambda v, n=name: f"{n} {v}")(getattr(recipe, name))
-        for name in ("batch_size", "loss", "use_bias", "initializer", "learning_rate",
-                     "epochs", "momentum", "hidden")
+        for name in (
+            "batch_size",
+            "loss",
+            "use_bias",
+            "initializer",
+            "learning_rate",
+            "epochs",
+            "momentum",
+            "hidden",
+        )
         if getattr(recipe, name) != getattr(default, name)
     )
 

@@ -1,19 +1,21 @@
-"""Run a chapter with papermill over a grid of parameters, on Dask, and collect its results.
+"""Run a chapter with papermill over a grid of parameters, on Dask, and collect its
+results.
 
 ``python -m synquant.sweeps --devices PCMO EpiRAM --seeds 0 1`` runs the results chapter
 once per device and seed. The runs are independent, so they run on ``dask.distributed``:
 a local cluster with one worker per core of this machine by default, ``--workers N`` for
 another number (``--workers 1`` runs them one after another, in this process, without
-Dask), or ``--scheduler ADDRESS`` for an existing cluster (its workers need synquant, the
-notebook and the results folder at the same paths: a shared file system). Dask is the
-optional extra ``scale``: ``pip install -c constraints.txt '.[scale]'``.
+Dask), or ``--scheduler ADDRESS`` for an existing cluster (its workers need synquant,
+the notebook and the results folder at the same paths: a shared file system). Dask is
+the optional extra ``scale``: ``pip install -c constraints.txt '.[scale]'``.
 
 Each run writes its executed notebook and its CSV files into a folder of its own under
 ``data/results/papermill/``; all rows are then gathered into one CSV,
-``data/results/sweeps.csv``. A progress bar counts the runs. A run that fails does not stop
-the others: at the end each failure is reported with its parameters and the cell that
-failed, and nothing is collected. Parameter names are checked against the notebook's
-``parameters`` cell before anything runs, so a misspelt name stops the whole sweep at once.
+``data/results/sweeps.csv``. A progress bar counts the runs. A run that fails does not
+stop the others: at the end each failure is reported with its parameters and the cell
+that failed, and nothing is collected. Parameter names are checked against the
+notebook's ``parameters`` cell before anything runs, so a misspelt name stops the whole
+sweep at once.
 """
 
 from __future__ import annotations
@@ -41,14 +43,16 @@ __all__ = [
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "chapters" / "results.ipynb"
 NEED_DASK = (
-    "the sweep runs on Dask, which is not installed: pip install -c constraints.txt '.[scale]' "
-    "(or 'synquant[scale]'), or pass --workers 1 to run the notebooks one after another"
+    "the sweep runs on Dask, which is not installed: pip install -c constraints.txt "
+    "'.[scale]' (or 'synquant[scale]'), or pass --workers 1 to run the notebooks one "
+    "after another"
 )
 
 
 @dataclass
 class Run:
-    """One notebook run of a sweep: its parameters, where it writes, and how it ended."""
+    """One notebook run of a sweep: its parameters, where it writes, and how it
+    ended."""
 
     parameters: dict
     folder: Path
@@ -61,7 +65,8 @@ class Run:
 
 
 class SweepError(RuntimeError):
-    """Some runs failed; ``runs`` holds every run (the failed ones have ``error`` set)."""
+    """Some runs failed; ``runs`` holds every run (the failed ones have ``error``
+    set)."""
 
     def __init__(self, runs: list[Run]):
         self.runs = runs
@@ -74,7 +79,8 @@ class SweepError(RuntimeError):
 
 
 def check_names(notebook: Path | str, parameters: dict) -> dict:
-    """The notebook's parameters (name -> papermill's description); raises ValueError for an unknown name."""
+    """The notebook's parameters (name -> papermill's description); raises ValueError
+    for an unknown name."""
     import papermill
 
     known = papermill.inspect_notebook(str(notebook))
@@ -94,7 +100,8 @@ def _slug(value) -> str:
 def grid_runs(
     grid: dict[str, list], notebook: Path | str, output_dir: Path | str
 ) -> list[Run]:
-    """One :class:`Run` per combination of ``grid`` values, each with a folder of its own."""
+    """One :class:`Run` per combination of ``grid`` values, each with a folder of its
+    own."""
     names = list(grid)
     for name, values in grid.items():
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
@@ -112,7 +119,8 @@ def grid_runs(
 
 
 def run_one(notebook: str, run: Run) -> Run:
-    """Execute ``notebook`` for ``run`` (its CSVs into ``run.folder``); return it with its rows or error.
+    """Execute ``notebook`` for ``run`` (its CSVs into ``run.folder``); return it with
+    its rows or error.
 
     Runs on a Dask worker as well as here: it reads and writes only ``run.folder``.
     """
@@ -228,16 +236,18 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
 ) -> list[dict]:
-    """Execute ``notebook`` once per combination of ``grid`` values; return the rows of all runs.
+    """Execute ``notebook`` once per combination of ``grid`` values; return the rows of
+    all runs.
 
-    ``grid``: parameter name -> list of values, e.g. ``{"device": ["PCMO"], "seed": [0, 1]}``.
-    Each run gets a folder under ``output_dir`` (default ``<results_dir>/papermill``, with
-    ``results_dir`` defaulting to data/results) for its notebook and CSVs; with ``collect``
-    all rows are also written to that CSV (refused if it exists, unless ``force``).
-    ``workers``: 1 runs one after another without Dask; None or more run on a local Dask
-    cluster of that many workers (default: the machine's cores); ``scheduler``: the address
-    of an existing Dask cluster. Missing weights of a seed are trained first, here.
-    Raises :class:`SweepError` after all runs when any failed (nothing is collected then).
+    ``grid``: parameter name -> list of values, e.g. ``{"device": ["PCMO"], "seed": [0,
+    1]}``. Each run gets a folder under ``output_dir`` (default
+    ``<results_dir>/papermill``, with ``results_dir`` defaulting to data/results) for
+    its notebook and CSVs; with ``collect`` all rows are also written to that CSV
+    (refused if it exists, unless ``force``). ``workers``: 1 runs one after another
+    without Dask; None or more run on a local Dask cluster of that many workers
+    (default: the machine's cores); ``scheduler``: the address of an existing Dask
+    cluster. Missing weights of a seed are trained first, here. Raises
+    :class:`SweepError` after all runs when any failed (nothing is collected then).
     """
     from . import model
 
@@ -279,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import devices
 
     p = argparse.ArgumentParser(
-        prog="python -m synquant.sweeps", description=__doc__.splitlines()[0]
+        prog="python -m synquant.sweeps",
+        description=" ".join(__doc__.split("\n\n")[0].split()),
     )
     p.add_argument(
         "--devices",
@@ -305,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=None,
-        help="Dask workers on this machine (default: one per core); 1 runs without Dask",
+        help=(
+            "Dask workers on this machine (default: one per core); 1 runs without Dask"
+        ),
     )
     p.add_argument(
         "--scheduler",
@@ -328,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(
-        f"{len(rows)} rows from {len(args.devices) * len(args.seeds)} runs collected in {args.collect}"
+        f"{len(rows)} rows from {len(args.devices) * len(args.seeds)} runs collected "
+        f"in {args.collect}"
     )
     return 0
 

@@ -1,4 +1,5 @@
-"""Speed benchmarks (`make bench`): each figure against numpy's matmul throughput in the same run.
+"""Speed benchmarks (`make bench`): each figure against numpy's matmul throughput in the
+same run.
 
 Shared machines are noisy, so the targets are ratios to a bound measured here and now,
 never absolute times in a test:
@@ -8,9 +9,9 @@ never absolute times in a test:
 * sweep: 21 levels x 2 methods on the 10,000 test images under 1 second;
 * sensitivity: the quantize-and-evaluate work of the reproduction notes under a minute;
 * Monte Carlo: 20 trials x 21 levels of one device within seconds.
-* sweeps: the default grid of ``make sweeps`` (7 devices x 5 seeds of the results chapter)
-  on the local Dask cluster against the same runs one after another, as a ratio measured
-  in this run (``SWEEPS_BENCH=0`` skips it: it runs the grid twice, minutes).
+* sweeps: the default grid of ``make sweeps`` (7 devices x 5 seeds of the results
+  chapter) on the local Dask cluster against the same runs one after another, as a ratio
+  measured in this run (``SWEEPS_BENCH=0`` skips it: it runs the grid twice, minutes).
 * device fit: both branches, 100 points each, with a 1,000-resample bootstrap under 5 s.
 """
 
@@ -44,7 +45,8 @@ def matmul_gflops(m=20000, k=784, n=128, repeat=5) -> float:
 
 
 def report(name, seconds, bound, target):
-    """One line: the time, the matmul bound and their ratio (where a bound applies), the target."""
+    """One line: the time, the matmul bound and their ratio (where a bound applies), the
+    target."""
     against = (
         f"bound {bound:8.2f} s   ratio {seconds / bound:5.2f}"
         if bound
@@ -98,15 +100,17 @@ def main():
         "a few seconds",
     )
 
-    report("device fit: 2 x 100 points, 1,000 resamples", fit_benchmark(), None, "< 5 s")
+    report(
+        "device fit: 2 x 100 points, 1,000 resamples", fit_benchmark(), None, "< 5 s"
+    )
 
     if os.environ.get("SWEEPS_BENCH", "1") != "0":
         bench_sweeps()
 
 
 def bench_sweeps(device_names=None, seeds=(0, 1, 2, 3, 4)):
-    """The default sweep grid (every device, 5 seeds) on the local Dask cluster against the
-    sequential run."""
+    """The default sweep grid (every device, 5 seeds) on the local Dask cluster against
+    the sequential run."""
     import tempfile
 
     from synquant import devices, sweeps
@@ -127,13 +131,14 @@ def bench_sweeps(device_names=None, seeds=(0, 1, 2, 3, 4)):
         f"sweeps {runs} runs, Dask on {os.cpu_count()} cores",
         seconds["dask"],
         None,
-        f"speed-up {seconds['sequential'] / seconds['dask']:.2f}x (ideal {os.cpu_count()}x)",
+        f"speed-up {seconds['sequential'] / seconds['dask']:.2f}x (ideal "
+        f"{os.cpu_count()}x)",
     )
 
 
-
 def fit_benchmark() -> float:
-    """Seconds to fit both branches (100 points each: 4 cycles of 25) with 1,000 resamples."""
+    """Seconds to fit both branches (100 points each: 4 cycles of 25) with 1,000
+    resamples."""
     from synquant import devices, fit
 
     device = devices.Device("bench", 25, 2.5, -3.2, 1e6, 5.0, 0.01)

@@ -1,4 +1,5 @@
-"""What several tests need to know about the book: its chapters, its build, its address."""
+"""What several tests need to know about the book: its chapters, its build, its
+address."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from tests.environment import ROOT
 
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
-# MyST-NB leaves each notebook it executed here, outputs included (path as the book's source).
+# MyST-NB leaves each notebook it executed here, outputs included (path as the book's
+# source).
 EXECUTED = BUILD / "jupyter_execute"
 
 
 def chapters() -> list[str]:
-    """The chapters in the table of contents, in reading order: ``["chapters/index", ...]``."""
+    """The chapters in the table of contents, in reading order: ``["chapters/index",
+    ...]``."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
     for part in toc.get("parts", []):
@@ -30,7 +33,8 @@ def repository_url() -> str:
 
 
 def install_cell() -> str:
-    """The exact first cell of every chapter (it installs synquant on Colab or Binder)."""
+    """The exact first cell of every chapter (it installs synquant on Colab or
+    Binder)."""
     return (
         "# Colab, Binder or a bare Jupyter: install synquant when it is missing.\n"
         "import importlib.util\n"

@@ -1,4 +1,5 @@
-"""Fixtures shared by the tests; the environment itself is set in tests/environment.py."""
+"""Fixtures shared by the tests; the environment itself is set in
+tests/environment.py."""
 
 import os
 
@@ -12,12 +13,14 @@ DEFAULT_WEIGHTS = ROOT / "data" / "weights" / "paper-seed0.npz"
 
 @pytest.fixture(scope="session")
 def mnist():
-    """((x_train, y_train), (x_test, y_test)) from the offline copy; skips without one."""
+    """((x_train, y_train), (x_test, y_test)) from the offline copy; skips without
+    one."""
     from synquant import data
 
     if not os.environ.get("SYNQUANT_MNIST"):
         pytest.skip(
-            f"no offline MNIST: set SYNQUANT_MNIST to a Keras-layout mnist.npz ({SHARED_MNIST})"
+            "no offline MNIST: set SYNQUANT_MNIST to a Keras-layout mnist.npz "
+            f"({SHARED_MNIST})"
         )
     return data.load_mnist()
 

@@ -1,6 +1,7 @@
 """Environment of every test run, loaded as a pytest plugin (``-p tests.environment``).
 
-Set before anything imports Keras, and inherited by the notebook kernels that nbval starts:
+Set before anything imports Keras, and inherited by the notebook kernels that nbval
+starts:
 
 * ``SYNQUANT_MNIST``: the offline copy in ``../shared/data`` when not set already
   (``.ci/run`` sets it); nothing downloads in tests.

@@ -1,10 +1,11 @@
 """The rendered book, opened page by page in headless Chromium with the network off.
 
-Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) and a built
-book in ``_build/html`` (``make test`` builds it first). The browser reaches nothing but the
-files of the book: every host name fails to resolve and DevTools' network emulation is
-offline, so math must be typeset by the MathJax that the book serves itself. A full-height
-screenshot of every page is saved under ``_build/screenshots/``.
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) and a
+built book in ``_build/html`` (``make test`` builds it first). The browser reaches
+nothing but the files of the book: every host name fails to resolve and DevTools'
+network emulation is offline, so math must be typeset by the MathJax that the book
+serves itself. A full-height screenshot of every page is saved under
+``_build/screenshots/``.
 """
 
 import csv
@@ -21,7 +22,10 @@ HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
-HOW = "install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), as .ci/run does"
+HOW = (
+    "install Debian's chromium and chromium-driver (apt-get install chromium "
+    "chromium-driver), as .ci/run does"
+)
 
 
 def _pages() -> list[Path]:
@@ -81,21 +85,13 @@ def _open(driver, page: Path):
     driver.get(page.as_uri())
     driver.set_script_timeout(60)
     driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "const images = Promise.all([...document.images].map("
-        "  i => i.complete ? 0 : new Promise(r => {i.onload = i.onerror = r;})));"
-        # MathJax 3 sets MathJax.startup.promise once its script has run; a page whose
-        # MathJax could not load keeps the configuration object only.
-        "const math = new Promise(r => {"
-        "  let waited = 0;"
-        "  const poll = () => {"
-        "    const s = window.MathJax && window.MathJax.startup;"
-        "    if (s && s.promise) { s.promise.then(r, r); }"
-        "    else if (waited > 10000) { r(); } else { waited += 100; setTimeout(poll, 100); }"
-        "  };"
-        "  poll();"
-        "});"
-        "Promise.all([images, math]).then(() => done());"
+        "const done = arguments[arguments.length - 1];const images = "
+        "Promise.all([...document.images].map(  i => i.complete ? 0 : new Promise(r "
+        "=> {i.onload = i.onerror = r;})));const math = new Promise(r => {  let "
+        "waited = 0;  const poll = () => {    const s = window.MathJax && "
+        "window.MathJax.startup;    if (s && s.promise) { s.promise.then(r, r); }   "
+        " else if (waited > 10000) { r(); } else { waited += 100; setTimeout(poll, "
+        "100); }  };  poll();});Promise.all([images, math]).then(() => done());"
     )
 
 
@@ -211,14 +207,18 @@ def test_results_page_equals_results_file(browser):
 # The visible text of the page without code: math left as TeX would show here.
 _PROSE = """
 const body = document.body.cloneNode(true);
-body.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());
-document.body.appendChild(body); body.style.position = 'absolute'; body.style.left = '-99999px';
+body.querySelectorAll('pre, code, script, style, mjx-container, .highlight')
+  .forEach(e => e.remove());
+document.body.appendChild(body);
+body.style.position = 'absolute';
+body.style.left = '-99999px';
 const text = body.innerText; body.remove(); return text;
 """
 
 
 def test_math_is_typeset_offline(browser):
-    """Every page with math shows it typeset by the book's own MathJax, with no network."""
+    """Every page with math shows it typeset by the book's own MathJax, with no
+    network."""
     with_math = 0
     for page in _pages():
         _open(browser, page)
@@ -230,11 +230,12 @@ def test_math_is_typeset_offline(browser):
             "return window.MathJax && window.MathJax.version"
         )
         assert state, (
-            f"{page.name}: MathJax did not load (the book must serve it: make book fetches it)"
+            f"{page.name}: MathJax did not load (the book must serve it: make book "
+            "fetches it)"
         )
         untypeset = browser.execute_script(
-            "return [...document.querySelectorAll('span.math, div.math')]"
-            ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60))"
+            "return [...document.querySelectorAll('span.math, div.math')].filter(e => "
+            "!e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60))"
         )
         assert not untypeset, (
             f"{page.name}: {len(untypeset)} formulas not typeset, e.g. {untypeset[:3]}"
@@ -272,7 +273,8 @@ for (const e of document.querySelectorAll('div.highlight pre, table')) {
   const width = e.tagName === 'TABLE' ? e.offsetWidth : e.scrollWidth;
   if (width > box.clientWidth + 1) {
     wide.push(`${e.tagName.toLowerCase()} ${width} px in ${box.clientWidth} px: `
-              + e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 70));
+              + e.innerText.split('\\n').sort((a, b) => b.length - a.length)[0]
+                .slice(0, 70));
   }
 }
 return wide;
@@ -280,7 +282,8 @@ return wide;
 
 
 def test_no_code_or_table_overflows_the_page(browser):
-    """Code cells and tables fit the page's width (1280 px window): nothing cut off at the edge."""
+    """Code cells and tables fit the page's width (1280 px window): nothing cut off at
+    the edge."""
     problems = []
     for page in _pages():
         _open(browser, page)

@@ -1,8 +1,10 @@
-"""Every chapter against the book's conventions (SPEC: chapter conventions; issues 8, 10, 11).
+"""Every chapter against the book's conventions (SPEC: chapter conventions; issues 8,
+10, 11).
 
 The chapters are executed once per ``make test``: by the book build, which leaves each
-executed notebook in ``_build/jupyter_execute/``. The output checks read those; the checks
-of the source (first cell, parameters, code lines, exercises) read ``chapters/*.ipynb``.
+executed notebook in ``_build/jupyter_execute/``. The output checks read those; the
+checks of the source (first cell, parameters, code lines, exercises) read
+``chapters/*.ipynb``.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ def _executed(chapter: str):
     if not path.is_file():
         if os.environ.get("CI"):
             pytest.fail(
-                f"no executed {path.relative_to(ROOT)}: `make test` builds the book first"
+                f"no executed {path.relative_to(ROOT)}: `make test` builds the book "
+                "first"
             )
         pytest.skip(
-            f"no executed {path.relative_to(ROOT)}: run `make book` (make test builds it)"
+            f"no executed {path.relative_to(ROOT)}: run `make book` (make test builds "
+            "it)"
         )
     return nbformat.read(path, as_version=4)
 
@@ -44,7 +48,8 @@ def _tags(cell) -> list[str]:
 
 
 def _code(cell) -> str:
-    """A code cell's source as Python (IPython's magics such as ``%pip`` transformed)."""
+    """A code cell's source as Python (IPython's magics such as ``%pip``
+    transformed)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager().transform_cell(cell.source)
@@ -69,7 +74,8 @@ def test_no_error_outputs(chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_figures_show_in_the_notebook(chapter):
-    """A figure cell (``mystnb.figure`` metadata) shows its image in its own outputs (issue 8.1)."""
+    """A figure cell (``mystnb.figure`` metadata) shows its image in its own outputs
+    (issue 8.1)."""
     nb = _executed(chapter)
     missing = []
     for i, cell in enumerate(nb.cells):
@@ -92,14 +98,15 @@ def test_figures_show_in_the_notebook(chapter):
         if c.cell_type == "markdown" and "{glue:figure}" in c.source
     ]
     assert not glued, (
-        f"{chapter}: cells {glued} paste a glued figure (it would not show in the notebook): "
-        "give the figure's cell mystnb.figure metadata instead"
+        f"{chapter}: cells {glued} paste a glued figure (it would not show in the "
+        "notebook): give the figure's cell mystnb.figure metadata instead"
     )
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_first_cell_installs_synquant(chapter):
-    """The Colab/Binder install cell, exactly, removed from the page (the URL is pyproject's)."""
+    """The Colab/Binder install cell, exactly, removed from the page (the URL is
+    pyproject's)."""
     first = _source(chapter).cells[0]
     assert first.cell_type == "code", (
         f"{chapter}: the first cell is {first.cell_type}, not the install cell"
@@ -150,7 +157,8 @@ def test_code_lines_fit_the_page(chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_no_function_or_class_in_a_chapter(chapter):
-    """Logic lives in synquant, with unit tests; a chapter holds prose, parameters and calls."""
+    """Logic lives in synquant, with unit tests; a chapter holds prose, parameters and
+    calls."""
     found = []
     for i, cell in enumerate(_source(chapter).cells):
         if cell.cell_type != "code":
@@ -199,7 +207,8 @@ def exercises(nb) -> dict[str, list[int]]:
     assert open_ is None, f"solution {open_} has no solution-end"
     unmatched = set(labels) ^ set(solutions)
     assert not unmatched, (
-        f"exercises without a solution or solutions without an exercise: {sorted(unmatched)}"
+        "exercises without a solution or solutions without an exercise: "
+        f"{sorted(unmatched)}"
     )
     return {label: solutions[label] for label in labels}
 

@@ -1,12 +1,12 @@
 """Every command the book prints runs as printed (issue 8.2).
 
 The commands are the lines of the ```` ```bash ```` blocks of README.md and of every
-chapter's markdown cells. Each runs, exactly as printed, in bash in a scratch copy of the
-repository (the files git knows, with ``.venv`` linked in and ``.venv/bin`` first on PATH,
-MNIST from ``SYNQUANT_MNIST``), so ``out.ipynb`` and any other file a command writes lands
-in that copy. The lines of one block share one copy and run in order, as a reader types
-them one after another; each block gets a fresh copy. No command may change a file that
-the repository ships.
+chapter's markdown cells. Each runs, exactly as printed, in bash in a scratch copy of
+the repository (the files git knows, with ``.venv`` linked in and ``.venv/bin`` first on
+PATH, MNIST from ``SYNQUANT_MNIST``), so ``out.ipynb`` and any other file a command
+writes lands in that copy. The lines of one block share one copy and run in order, as a
+reader types them one after another; each block gets a fresh copy. No command may change
+a file that the repository ships.
 
 Skipped: comment-only lines, and ``make book`` / ``make test``: they are what runs this
 suite (``make test`` builds the book and then runs these tests), so they are tested by
@@ -47,14 +47,17 @@ def _lines(markdown: str, where: str) -> list[tuple[str, str]]:
 
 
 def _command(line: str) -> str:
-    """The line without a trailing comment (`` # ...``), for deciding whether to skip it."""
+    """The line without a trailing comment (`` # ...``), for deciding whether to skip
+    it."""
     return re.sub(r"\s+#.*$", "", line).strip() if not line.startswith("#") else ""
 
 
 def printed_commands() -> list[tuple[str, str]]:
-    """(where, line) of every printed command, in reading order: README, then the chapters.
+    """(where, line) of every printed command, in reading order: README, then the
+    chapters.
 
-    ``where`` names the file, the cell and the bash block: ``chapters/x.ipynb cell 3 block 0``.
+    ``where`` names the file, the cell and the bash block: ``chapters/x.ipynb cell 3
+    block 0``.
     """
     found = _lines((ROOT / "README.md").read_text(), "README.md")
     for chapter in book.chapters():
@@ -101,15 +104,16 @@ def scratch(tmp_path_factory, where):
 
 
 def _copy(tmp_path_factory):
-    """A copy of the repository to run commands in, its environment, its files' digests."""
+    """A copy of the repository to run commands in, its environment, its files'
+    digests."""
     copy = tmp_path_factory.mktemp("repository")
     tracked = _files(ROOT)
     for name in tracked:
         (copy / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, copy / name)
     (copy / ".venv").symlink_to((ROOT / ".venv").resolve())
-    # make's install rule compares these with .venv/.installed: the copy must not reinstall
-    # the linked environment, so they are as old as can be.
+    # make's install rule compares these with .venv/.installed: the copy must not
+    # reinstall the linked environment, so they are as old as can be.
     for name in ("pyproject.toml", "constraints.txt"):
         os.utime(copy / name, (0, 0))
     env = {
@@ -124,7 +128,8 @@ def _copy(tmp_path_factory):
 
 
 def test_commands_are_found():
-    """The README prints the terminal commands, and the chapters their "Run it yourself" lines."""
+    """The README prints the terminal commands, and the chapters their "Run it yourself"
+    lines."""
     where = {w for w, _ in COMMANDS}
     assert any(w.startswith("README.md") for w in where)
     assert any(w.startswith("chapters/") for w in where)
@@ -152,8 +157,8 @@ def test_printed_command_runs(scratch, where, line):
         pytest.fail(f"{where}: `{line}` ran past {LIMIT_S} s: print a smaller command")
     seconds = time.perf_counter() - start
     assert done.returncode == 0, (
-        f"{where}: `{line}` exited {done.returncode} after {seconds:.0f} s\n{done.stdout[-2000:]}\n"
-        f"{done.stderr[-3000:]}"
+        f"{where}: `{line}` exited {done.returncode} after {seconds:.0f} "
+        f"s\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
     )
     changed = [
         name

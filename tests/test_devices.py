@@ -9,17 +9,28 @@ from synquant import devices
 
 # NeuroSim's label -> a table, as listed in shared/devices/README.md.
 NEUROSIM = [
-    (0.04, 31.566827), (0.105, 12.625807), (0.5, 2.519877), (0.61, 2.063266), (0.63, 1.997332),
-    (1.46, 0.848677), (1.75, 0.702081), (1.85, 0.661941), (1.94, 0.629249), (2.4, 0.499181),
-    (3.68, 0.300644), (4.88, 0.200303), (6.76, 0.100251),
+    (0.04, 31.566827),
+    (0.105, 12.625807),
+    (0.5, 2.519877),
+    (0.61, 2.063266),
+    (0.63, 1.997332),
+    (1.46, 0.848677),
+    (1.75, 0.702081),
+    (1.85, 0.661941),
+    (1.94, 0.629249),
+    (2.4, 0.499181),
+    (3.68, 0.300644),
+    (4.88, 0.200303),
+    (6.76, 0.100251),
 ]
 # The PCMO potentiation curve at 50 pulses, from shared/devices/README.md.
 PCMO_50 = np.array(
-    "0.000000 0.068075 0.131682 0.191114 0.246646 0.298534 0.347016 0.392317 0.434644 0.474194 "
-    "0.511148 0.545676 0.577939 0.608084 0.636251 0.662569 0.687160 0.710138 0.731607 0.751667 "
-    "0.770411 0.787924 0.804288 0.819579 0.833865 0.847215 0.859688 0.871342 0.882232 0.892406 "
-    "0.901914 0.910797 0.919097 0.926852 0.934099 0.940870 0.947196 0.953108 0.958631 0.963792 "
-    "0.968614 0.973120 0.977330 0.981264 0.984939 0.988373 0.991582 0.994581 0.997382 1.000000".split(),
+    "0.000000 0.068075 0.131682 0.191114 0.246646 0.298534 0.347016 0.392317 0.434644 "
+    "0.474194 0.511148 0.545676 0.577939 0.608084 0.636251 0.662569 0.687160 0.710138 "
+    "0.731607 0.751667 0.770411 0.787924 0.804288 0.819579 0.833865 0.847215 0.859688 "
+    "0.871342 0.882232 0.892406 0.901914 0.910797 0.919097 0.926852 0.934099 0.940870 "
+    "0.947196 0.953108 0.958631 0.963792 0.968614 0.973120 0.977330 0.981264 0.984939 "
+    "0.988373 0.991582 0.994581 0.997382 1.000000".split(),
     dtype=float,
 )
 
@@ -40,7 +51,9 @@ def test_label_is_read_on_neurosims_grid():
     # NeuroSim reads 0.105 as 0.10: the exact root differs by about 5 %
     exact = devices.nl_to_a(0.105, grid=None, table=False)
     assert exact == pytest.approx(12.02, rel=1e-2)
-    assert devices.nl_to_a(0.105, table=False) == pytest.approx(devices.nl_to_a(0.10, table=False))
+    assert devices.nl_to_a(0.105, table=False) == pytest.approx(
+        devices.nl_to_a(0.10, table=False)
+    )
 
 
 @given(st.floats(0.01, 9.5))
@@ -48,21 +61,29 @@ def test_label_is_read_on_neurosims_grid():
 def test_gap_rule_holds_for_any_label(nl):
     a = devices.nl_to_a(nl, grid=None, table=False)
     x = np.linspace(0, 1, 200001)
-    assert np.max(devices.curve(x, a) - x) == pytest.approx(devices.GAP_PER_NL * nl, rel=1e-6, abs=1e-9)
+    assert np.max(devices.curve(x, a) - x) == pytest.approx(
+        devices.GAP_PER_NL * nl, rel=1e-6, abs=1e-9
+    )
 
 
 def test_pcmo_check_vector():
-    np.testing.assert_allclose(devices.get("PCMO").reference_levels(), PCMO_50, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(
+        devices.get("PCMO").reference_levels(), PCMO_50, atol=1e-5, rtol=0
+    )
 
 
 def test_linear_device_and_endpoints():
     assert devices.nl_to_a(0) == float("inf")
-    np.testing.assert_array_equal(devices.curve([0, 0.25, 1], float("inf")), [0, 0.25, 1])
+    np.testing.assert_array_equal(
+        devices.curve([0, 0.25, 1], float("inf")), [0, 0.25, 1]
+    )
     for d in devices.BENCHMARK.values():
         for branch in devices.BRANCHES:
             levels = d.reference_levels(branch)
             assert levels.shape == (d.states,)
-            assert levels[0] == pytest.approx(0, abs=1e-12) and levels[-1] == pytest.approx(1, abs=1e-12)
+            assert levels[0] == pytest.approx(0, abs=1e-12) and levels[
+                -1
+            ] == pytest.approx(1, abs=1e-12)
             assert np.all(np.diff(levels) > 0)
 
 
@@ -74,7 +95,15 @@ def test_branches_bend_opposite_ways():
 
 
 def test_benchmark_table():
-    assert devices.names() == ["Ag:a-Si", "TaOx/HfOx", "PCMO", "AlOx/HfO2", "GST PCM", "EpiRAM", "HZO FeFET"]
+    assert devices.names() == [
+        "Ag:a-Si",
+        "TaOx/HfOx",
+        "PCMO",
+        "AlOx/HfO2",
+        "GST PCM",
+        "EpiRAM",
+        "HZO FeFET",
+    ]
     pcmo = devices.get("pcmo")
     assert (pcmo.states, pcmo.nl_increase, pcmo.nl_decrease) == (50, 3.68, -6.76)
     assert pcmo.g_max == pytest.approx(43.48e-9, rel=1e-3)
@@ -105,8 +134,15 @@ def test_bad_input():
 
 # --- device files and validation ---
 
-GOOD = {"name": "MyRRAM", "states": 64, "nl_increase": 1.5, "nl_decrease": -2.0, "r_on": 5e5, "on_off": 20.0,
-        "sigma": 0.02}
+GOOD = {
+    "name": "MyRRAM",
+    "states": 64,
+    "nl_increase": 1.5,
+    "nl_decrease": -2.0,
+    "r_on": 5e5,
+    "on_off": 20.0,
+    "sigma": 0.02,
+}
 
 
 def write(path, data):
@@ -130,11 +166,16 @@ def test_device_file_round_trip(tmp_path):
 
 
 def test_device_file_defaults(tmp_path):
-    path = write(tmp_path / "d.json", {"name": "mine", "states": 20, "nl_increase": 2.0})
+    path = write(
+        tmp_path / "d.json", {"name": "mine", "states": 20, "nl_increase": 2.0}
+    )
     d = devices.load(path)
     assert d.nl_decrease == -2.0  # the symmetric device
-    assert (d.r_on, d.on_off, d.sigma) == (devices.DEFAULTS["r_on"], devices.DEFAULTS["on_off"],
-                                           devices.DEFAULTS["sigma"])
+    assert (d.r_on, d.on_off, d.sigma) == (
+        devices.DEFAULTS["r_on"],
+        devices.DEFAULTS["on_off"],
+        devices.DEFAULTS["sigma"],
+    )
     assert d.reference_levels().shape == (20,)
 
 
@@ -145,24 +186,31 @@ def test_get_path_without_json_suffix(tmp_path):
         devices.get(str(tmp_path / "missing.json"))
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("states", 1, "states=1: states must be an integer >= 2"),
-    ("states", 2.5, "states must be an integer"),
-    ("states", "50", "states='50'"),
-    ("states", True, "states=True"),
-    ("states", None, "states=None"),
-    ("nl_increase", "abc", "nl_increase='abc': use a finite number"),
-    ("nl_increase", 11.0, "nl_increase=11.0: use a finite number with |NL| < 10.10"),
-    ("nl_decrease", -10.5, "nl_decrease=-10.5"),
-    ("nl_decrease", [1], "nl_decrease=\\[1\\]"),
-    ("r_on", 0, "r_on=0: the on resistance must be"),
-    ("r_on", -5.0, "r_on=-5.0"),
-    ("on_off", 1.0, "on_off=1.0: the on/off ratio must be a finite number > 1"),
-    ("on_off", 0.5, "on_off=0.5"),
-    ("sigma", -0.01, "sigma=-0.01: the cycle-to-cycle variation must be"),
-    ("name", "", "name='': give the device a non-empty name"),
-    ("name", 5, "name=5: give the device a name"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("states", 1, "states=1: states must be an integer >= 2"),
+        ("states", 2.5, "states must be an integer"),
+        ("states", "50", "states='50'"),
+        ("states", True, "states=True"),
+        ("states", None, "states=None"),
+        ("nl_increase", "abc", "nl_increase='abc': use a finite number"),
+        (
+            "nl_increase",
+            11.0,
+            "nl_increase=11.0: use a finite number with |NL| < 10.10",
+        ),
+        ("nl_decrease", -10.5, "nl_decrease=-10.5"),
+        ("nl_decrease", [1], "nl_decrease=\\[1\\]"),
+        ("r_on", 0, "r_on=0: the on resistance must be"),
+        ("r_on", -5.0, "r_on=-5.0"),
+        ("on_off", 1.0, "on_off=1.0: the on/off ratio must be a finite number > 1"),
+        ("on_off", 0.5, "on_off=0.5"),
+        ("sigma", -0.01, "sigma=-0.01: the cycle-to-cycle variation must be"),
+        ("name", "", "name='': give the device a non-empty name"),
+        ("name", 5, "name=5: give the device a name"),
+    ],
+)
 def test_every_bad_field(tmp_path, field, value, message):
     with pytest.raises((TypeError, ValueError), match=message):
         devices.Device(**{**GOOD, field: value})
@@ -171,7 +219,9 @@ def test_every_bad_field(tmp_path, field, value, message):
         devices.get(path)
 
 
-@pytest.mark.parametrize("field", ["states", "nl_increase", "nl_decrease", "r_on", "on_off", "sigma"])
+@pytest.mark.parametrize(
+    "field", ["states", "nl_increase", "nl_decrease", "r_on", "on_off", "sigma"]
+)
 def test_non_finite_fields(field):
     for value in (float("nan"), float("inf")):
         with pytest.raises(ValueError, match=f"{field}={value!r}"):
@@ -180,8 +230,14 @@ def test_non_finite_fields(field):
 
 def test_bad_device_files(tmp_path):
     cases = {
-        "extra.json": (json.dumps({**GOOD, "colour": "red"}), "unknown field\\(s\\) 'colour'"),
-        "missing.json": (json.dumps({"name": "x", "nl_increase": 1.0}), "missing field\\(s\\) states"),
+        "extra.json": (
+            json.dumps({**GOOD, "colour": "red"}),
+            "unknown field\\(s\\) 'colour'",
+        ),
+        "missing.json": (
+            json.dumps({"name": "x", "nl_increase": 1.0}),
+            "missing field\\(s\\) states",
+        ),
         "list.json": ("[1, 2]", "a device file holds one JSON object"),
         "broken.json": ('{"name": ', "not valid JSON \\(line 1"),
     }
@@ -192,7 +248,9 @@ def test_bad_device_files(tmp_path):
     (tmp_path / "binary.json").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     with pytest.raises(devices.DeviceFileError, match="binary.json: not a text file"):
         devices.get(tmp_path / "binary.json")
-    with pytest.raises(ValueError, match="unknown device 'nope'.*path of a device JSON file"):
+    with pytest.raises(
+        ValueError, match="unknown device 'nope'.*path of a device JSON file"
+    ):
         devices.get("nope")
     with pytest.raises(TypeError, match="device 3"):
         devices.get(3)

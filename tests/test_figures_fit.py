@@ -22,9 +22,14 @@ def test_device_fit_figure(result):
     assert len(fig.axes) == 4
     top = fig.axes[0]
     # data and the fitted curve of the first branch
-    assert len(top.lines) == 2 and len(top.lines[0].get_xdata()) == len(result.branches["potentiation"].data)
-    np.testing.assert_allclose(top.lines[1].get_ydata()[0], 1e9 * result.branches["potentiation"].g_min,
-                               rtol=1e-9)
+    assert len(top.lines) == 2 and len(top.lines[0].get_xdata()) == len(
+        result.branches["potentiation"].data
+    )
+    np.testing.assert_allclose(
+        top.lines[1].get_ydata()[0],
+        1e9 * result.branches["potentiation"].g_min,
+        rtol=1e-9,
+    )
 
 
 def test_device_fit_one_branch():
@@ -38,15 +43,26 @@ def test_nl_bootstrap_figure(result):
     assert figures.check_readable(fig) == []
     assert len(fig.axes) == 2
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any(t.startswith("true 2.00") for t in labels) and any("95 % interval" in t for t in labels)
+    assert any(t.startswith("true 2.00") for t in labels) and any(
+        "95 % interval" in t for t in labels
+    )
     with pytest.raises(ValueError, match="bootstrap > 0"):
         figures.nl_bootstrap(fit.fit(result.branches["potentiation"].data, bootstrap=0))
 
 
 def test_accuracy_over_nl_figure():
     rows = [{"method": "software", "levels": "", "nl": 1.0, "accuracy_pct": 96.0}]
-    rows += [{"method": m, "levels": L, "nl": nl, "accuracy_pct": 90 + nl + L / 10 + (m == "proposed")}
-             for m in ("sampling", "proposed") for L in (5, 10) for nl in (1.0, 1.5, 2.0)]
+    rows += [
+        {
+            "method": m,
+            "levels": L,
+            "nl": nl,
+            "accuracy_pct": 90 + nl + L / 10 + (m == "proposed"),
+        }
+        for m in ("sampling", "proposed")
+        for L in (5, 10)
+        for nl in (1.0, 1.5, 2.0)
+    ]
     fig = figures.accuracy_over_nl(rows, estimate=1.5)
     assert figures.check_readable(fig) == []
     ax = fig.axes[0]

@@ -137,7 +137,10 @@ def test_fractional_unsorted_and_repeated_pulses(tmp_path):
     path = tmp_path / "no-cycle.csv"
     path.write_text(
         "pulse,conductance\n"
-        + "".join(f"{p:g},{float(g)!r}\n" for p, g in zip(data.pulse, data.conductance))
+        + "".join(
+            f"{p:g},{float(g)!r}\n"
+            for p, g in zip(data.pulse, data.conductance, strict=True)
+        )
     )
     read = fit.read_csv(path)
     assert not read.has_cycle and read.cycles == 3
@@ -161,7 +164,7 @@ def test_csv_round_trip_and_checksum(tmp_path):
         "# measured on bench 2\nConductance , Cycle,pulse,temp\n"
         + "".join(
             f"{float(g)!r},run-{c},{p:g},300\n"
-            for c, p, g in zip(data.cycle, data.pulse, data.conductance)
+            for c, p, g in zip(data.cycle, data.pulse, data.conductance, strict=True)
         )
     )
     other = fit.read_csv(tmp_path / "other.csv")
@@ -266,7 +269,8 @@ GOOD_ROWS = "pulse,conductance\n" + "".join(f"{p},{1e-7 * (1 + p)}\n" for p in r
             + "".join(f"{p},{1e-7 * (9 - p)}\n" for p in range(8)),
             "potentiation",
             fit.FitError,
-            "the potentiation branch falls overall .*pass falling data as the depression",
+            "the potentiation branch falls overall .*pass falling data as the "
+            "depression",
         ),
         (
             "two-pulses.csv",

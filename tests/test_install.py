@@ -3,9 +3,9 @@
 As on Colab or Binder: a wheel built from the checkout, installed without ``-e`` into a
 fresh virtual environment, executes the results chapter with papermill from a working
 folder outside the checkout, offline (MNIST from ``SYNQUANT_MNIST``), and writes nothing
-into the checkout. The fresh environment takes its dependencies from ``.venv`` (a ``.pth``
-file naming .venv's site-packages, after its own), so the test needs no network and installs
-only the wheel.
+into the checkout. The fresh environment takes its dependencies from ``.venv`` (a
+``.pth`` file naming .venv's site-packages, after its own), so the test needs no network
+and installs only the wheel.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def _run(args, **kwargs):
         [str(a) for a in args], capture_output=True, text=True, **kwargs
     )
     assert done.returncode == 0, (
-        f"{' '.join(map(str, args))} exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+        f"{' '.join(map(str, args))} exited "
+        f"{done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     )
     return done
 
@@ -45,7 +46,8 @@ def test_a_wheel_in_a_fresh_environment_runs_the_results_chapter(tmp_path):
     if not os.environ.get("SYNQUANT_MNIST"):
         pytest.skip("no offline MNIST: set SYNQUANT_MNIST")
     before = _state()
-    # the wheel, built from a copy so that the build's own files stay out of the checkout
+    # the wheel, built from a copy so that the build's own files stay out of the
+    # checkout
     source = tmp_path / "source"
     for name in _files(ROOT):
         (source / name).parent.mkdir(parents=True, exist_ok=True)

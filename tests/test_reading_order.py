@@ -12,8 +12,12 @@ INCLUDES = {
 
 def test_reading_order_is_depth_first_from_the_root():
     assert reading_order(INCLUDES, "chapters/index") == [
-        "chapters/index", "chapters/introduction", "chapters/results",
-        "chapters/results_detail", "chapters/devices"]
+        "chapters/index",
+        "chapters/introduction",
+        "chapters/results",
+        "chapters/results_detail",
+        "chapters/devices",
+    ]
 
 
 def test_reading_order_lists_each_document_once():
@@ -27,16 +31,27 @@ def test_sort_rows_orders_myst_nb_table_by_reading_order():
 
     data = {"mtime": 0, "method": "force", "runtime": 1.0, "succeeded": True}
     metadata = defaultdict(dict)
-    for doc in ("chapters/devices", "chapters/introduction", "chapters/results",
-                "chapters/zzz_not_in_toc"):
+    for doc in (
+        "chapters/devices",
+        "chapters/introduction",
+        "chapters/results",
+        "chapters/zzz_not_in_toc",
+    ):
         metadata[doc] = {"exec_data": data}
     table = make_stat_table("chapters/index", metadata)
 
     def documents():
-        return [row.astext().split("\n")[0] for row in table.findall(
-            lambda n: n.tagname == "row") if "Document" not in row.astext()]
+        return [
+            row.astext().split("\n")[0]
+            for row in table.findall(lambda n: n.tagname == "row")
+            if "Document" not in row.astext()
+        ]
 
     assert documents() == sorted(documents())  # MyST-NB's own order: by name
     sort_rows(table, "chapters/index", reading_order(INCLUDES, "chapters/index"))
-    assert documents() == ["chapters/introduction", "chapters/results",
-                           "chapters/devices", "chapters/zzz_not_in_toc"]
+    assert documents() == [
+        "chapters/introduction",
+        "chapters/results",
+        "chapters/devices",
+        "chapters/zzz_not_in_toc",
+    ]

@@ -1,8 +1,9 @@
-"""The repository's own files agree: its address, licence and citation (issues 8.5, 10.6).
+"""The repository's own files agree: its address, licence and citation (issues 8.5,
+10.6).
 
-The address has one place, pyproject.toml's ``[project.urls] Repository``; every other file
-that names it (the book's launch buttons, the chapters' install cell, CITATION.cff, the
-README, Binder) must name the same.
+The address has one place, pyproject.toml's ``[project.urls] Repository``; every other
+file that names it (the book's launch buttons, the chapters' install cell, CITATION.cff,
+the README, Binder) must name the same.
 """
 
 from __future__ import annotations

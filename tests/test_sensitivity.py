@@ -139,7 +139,11 @@ def test_recipe_table_and_batch_accuracy():
     table = sensitivity.recipe_table(rows)
     assert [r[0] for r in table] == ["paper", "batch-100", "mse", "batch-60000"]
     assert [r[1] for r in table] == [
-        "(the book's recipe)", "batch 100", "mse loss", "batch 60,000"]
+        "(the book's recipe)",
+        "batch 100",
+        "mse loss",
+        "batch 60,000",
+    ]
     assert table[0][2] == "96.50" and table[0][4] == "+8.0"
     assert all(len(r) == len(sensitivity.RECIPE_HEADER) for r in table)
     # mse differs in its loss, not its batch: left out

@@ -184,7 +184,7 @@ def ranks(values):
 
 def pearson(u, v):
     mu, mv = sum(u) / len(u), sum(v) / len(v)
-    num = sum((a - mu) * (b - mv) for a, b in zip(u, v))
+    num = sum((a - mu) * (b - mv) for a, b in zip(u, v, strict=True))
     den = math.sqrt(sum((a - mu) ** 2 for a in u) * sum((b - mv) ** 2 for b in v))
     return num / den
 
@@ -202,7 +202,7 @@ def test_rank_correlation_n7_exact_by_enumeration():
     x = [3.1, 0.4, 2.2, 5.0, 1.7, 4.4, 6.3]  # like |NL| of seven devices
     y = [2.0, 0.1, 2.5, 4.1, 0.9, 3.0, 5.2]  # like the lead at 5 levels
     rx, ry = ranks(x), ranks(y)
-    d2 = sum((a - b) ** 2 for a, b in zip(rx, ry))
+    d2 = sum((a - b) ** 2 for a, b in zip(rx, ry, strict=True))
     rho = 1 - 6 * d2 / (7 * (7**2 - 1))  # Spearman's formula, no ties
     p, count = exact_permutation_p(x, y)
     assert count == 5040

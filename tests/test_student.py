@@ -21,7 +21,8 @@ STUDENT = ROOT / "_build" / "student" / "html"
 
 
 def fixture_chapter():
-    """A chapter with one exercise whose solution spans three cells tagged ``solution``."""
+    """A chapter with one exercise whose solution spans three cells tagged
+    ``solution``."""
     solution = {"tags": ["solution"]}
     return new_notebook(
         cells=[
@@ -31,7 +32,8 @@ def fixture_chapter():
                 "```{exercise}\n:label: tiny-ex-square\n\nWhat is x squared?\n```"
             ),
             new_markdown_cell(
-                "```{solution-start} tiny-ex-square\n:class: dropdown\n```\n\nIt is four.",
+                "```{solution-start} tiny-ex-square\n:class: dropdown\n```\n\nIt is "
+                "four.",
                 metadata=solution,
             ),
             new_code_cell("answer = x**2\nassert answer == 4", metadata=solution),
@@ -83,7 +85,8 @@ def test_student_sources_of_a_fixture_book(tmp_path):
 
 def test_glued_values_kept_aside_by_myst_nb_go_back_into_the_edition(tmp_path):
     """MyST-NB moves ``glue(display=False)`` outputs of an executed notebook into
-    ``<chapter>.glue.json``; the student edition, built without executing, needs them back."""
+    ``<chapter>.glue.json``; the student edition, built without executing, needs them
+    back."""
     import json
 
     src = tmp_path / "book"

@@ -1,5 +1,6 @@
-"""Papermill runs over a grid: the results chapter's parameters, bad input, collected rows,
-and the Dask cluster (a tiny notebook on two workers), failures reported with their cell."""
+"""Papermill runs over a grid: the results chapter's parameters, bad input, collected
+rows, and the Dask cluster (a tiny notebook on two workers), failures reported with
+their cell."""
 
 import sys
 
@@ -57,7 +58,8 @@ def tiny_notebook(path):
     nb = new_notebook(
         cells=[
             new_code_cell(
-                'device: str = "PCMO"  # a name\nseed: int = 0  # a seed\nresults_dir: str = ""  # where',
+                'device: str = "PCMO"  # a name\nseed: int = 0  # a '
+                'seed\nresults_dir: str = ""  # where',
                 metadata={"tags": ["parameters"]},
             ),
             new_code_cell(
@@ -65,9 +67,10 @@ def tiny_notebook(path):
                 "if device == 'broken':\n    raise ValueError(f'cannot run {device}')"
             ),
             new_code_cell(
-                "row = dict.fromkeys(evaluate.COLUMNS, '')\n"
-                "row.update(device=device, method='software', levels=None, seed=seed, accuracy_pct=90.0)\n"
-                "evaluate.write_csv([row], f'{results_dir}/tiny-{seed}.csv')"
+                "row = dict.fromkeys(evaluate.COLUMNS, '')\nrow.update(device=device, "
+                "method='software', levels=None, seed=seed, "
+                "accuracy_pct=90.0)\nevaluate.write_csv([row], "
+                "f'{results_dir}/tiny-{seed}.csv')"
             ),
         ],
         metadata={
@@ -118,8 +121,8 @@ def test_a_failed_run_names_its_parameters_and_cell_and_the_others_finish(
     assert "1 of 2 runs failed" in message
     # In [3] of the run's notebook: papermill's injected parameters are In [2]
     assert (
-        "{'device': 'broken', 'seed': 0}: cell In [3] ('from synquant import evaluate'): "
-        "ValueError: cannot run broken"
+        "{'device': 'broken', 'seed': 0}: cell In [3] ('from synquant import "
+        "evaluate'): ValueError: cannot run broken"
     ) in message
     good = [r for r in err.value.runs if not r.error]
     assert [r.parameters["device"] for r in good] == ["PCMO"] and len(good[0].rows) == 1

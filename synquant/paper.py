@@ -314,7 +314,7 @@ def paired_tests(
 
     ``x``, ``y``: test images and labels (default: the MNIST test set).
     """
-    from . import devices, quantize, stats
+    from . import devices, stats
 
     device = devices.get(device)
     _by(rows)  # the software row is needed below
@@ -326,19 +326,11 @@ def paired_tests(
             "pass one of them"
         )
 
-    def correct(method, L):
-        q = quantize.network(weights, method, L, device, **options)
-        return evaluate.correct(q, x, y)
+    def test(a, b, L):
+        return stats.paired_over_levels(weights, a, b, [L], device, x, y, **options)[L]
 
-    out = {
-        "low": stats.mcnemar(
-            correct("proposed", levels_low), correct("sampling", levels_low)
-        ),
+    return {
+        "low": test("proposed", "sampling", levels_low),
         "every_level": stats.sign_test(list(lead.values())),
-        "software_10": None,
+        "software_10": test("software", "proposed", 10) if 10 in levels else None,
     }
-    if 10 in levels:
-        out["software_10"] = stats.mcnemar(
-            evaluate.correct(weights, x, y), correct("proposed", 10)
-        )
-    return out

@@ -441,10 +441,7 @@ def paired_test(
     """McNemar's test (:func:`synquant.stats.mcnemar`) of method ``a`` against ``b`` at
     ``levels`` levels, on the same MNIST test images; ``a_only`` counts the images only
     ``a`` classifies correctly."""
-    device = devices.get(device)
-    ca = evaluate.correct(quantize.network(weights, a, levels, device, **options))
-    cb = evaluate.correct(quantize.network(weights, b, levels, device, **options))
-    return stats.mcnemar(ca, cb)
+    return stats.paired_over_levels(weights, a, b, [levels], device, **options)[levels]
 
 
 def worst_level_tests(

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as _scipy
 
+from . import checks
+
 __all__ = [
     "McNemar",
     "SignTest",
@@ -151,18 +153,10 @@ def _check_numbers(values, name: str, least: int) -> np.ndarray:
     return a
 
 
-def _check_resampling(n_resamples, seed, confidence) -> None:
-    if (
-        isinstance(n_resamples, bool)
-        or not isinstance(n_resamples, numbers.Integral)
-        or n_resamples < 100
-    ):
-        raise ValueError(
-            f"n_resamples must be an integer of at least 100, got {n_resamples!r}"
-        )
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if (
+def _check_resampling(n_resamples, seed, confidence=None) -> None:
+    checks.integer("n_resamples", n_resamples, least=100)
+    checks.seed(seed)
+    if confidence is not None and (
         isinstance(confidence, bool)
         or not isinstance(confidence, numbers.Real)
         or not 0 < confidence < 1
@@ -477,16 +471,10 @@ def rank_correlation(x, y, n_resamples: int = 20000, seed: int = 0) -> RankCorre
 
     n = xs.size
     exact = n <= EXACT_MAX
-    if not exact and (
-        isinstance(n_resamples, bool)
-        or not isinstance(n_resamples, numbers.Integral)
-        or n_resamples < 100
-    ):
-        raise ValueError(
-            f"n_resamples must be an integer of at least 100, got {n_resamples!r}"
-        )
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if exact:
+        checks.seed(seed)
+    else:
+        _check_resampling(n_resamples, seed)
     result = _scipy.permutation_test(
         (rx,),
         rho,

@@ -18,6 +18,8 @@ import pytest
 
 from tests.environment import ROOT
 
+pytestmark = pytest.mark.book  # builds, installs or runs chapters: not in `make unit`
+
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

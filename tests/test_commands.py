@@ -29,6 +29,8 @@ import pytest
 from tests import book
 from tests.environment import ROOT
 
+pytestmark = pytest.mark.book  # builds, installs or runs chapters: not in `make unit`
+
 LIMIT_S = 300  # a printed command should take about a minute; this stops a runaway one
 SKIPPED = {"make book", "make test"}  # what runs this suite
 

@@ -22,6 +22,8 @@ import pytest
 from tests.environment import ROOT
 from tests.test_commands import _files
 
+pytestmark = pytest.mark.book  # builds, installs or runs chapters: not in `make unit`
+
 
 def _run(args, **kwargs):
     done = subprocess.run(

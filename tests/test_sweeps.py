@@ -33,6 +33,7 @@ def test_parameters_are_documented():
     assert params["seed"]["inferred_type_name"] == "int"
 
 
+@pytest.mark.book
 def test_run_collects_rows(tmp_path, mnist):
     """The results chapter, one run, one after another (no Dask)."""
     collected = tmp_path / "all.csv"
@@ -91,6 +92,7 @@ def two_workers():
     return 2
 
 
+@pytest.mark.book
 def test_grid_on_a_two_worker_cluster(tmp_path, two_workers):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
     rows = sweeps.run(
@@ -105,6 +107,7 @@ def test_grid_on_a_two_worker_cluster(tmp_path, two_workers):
     assert len(list((tmp_path / "papermill").glob("tiny-*/out.ipynb"))) == 2
 
 
+@pytest.mark.book
 def test_a_failed_run_names_its_parameters_and_cell_and_the_others_finish(
     tmp_path, two_workers
 ):
@@ -130,6 +133,7 @@ def test_a_failed_run_names_its_parameters_and_cell_and_the_others_finish(
     assert not (tmp_path / "all.csv").exists(), "nothing is collected when a run failed"
 
 
+@pytest.mark.book
 def test_without_dask_a_clear_message(tmp_path, monkeypatch):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails
@@ -149,6 +153,7 @@ def test_bad_workers(tmp_path, workers):
         sweeps.run({"seed": [0]}, notebook, results_dir=tmp_path, workers=workers)
 
 
+@pytest.mark.book
 def test_cli_reports_a_failure(tmp_path, capsys, two_workers):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
     code = sweeps.main(
@@ -180,6 +185,7 @@ def test_unknown_name_stops_before_running(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.book
 @pytest.mark.parametrize(
     "parameters, message",
     [

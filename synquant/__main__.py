@@ -147,10 +147,16 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="overwrite an existing CSV file"
     )
 
-    sub.add_parser(
+    d = sub.add_parser(
         "devices",
         parents=[debug],
         help="list the benchmark devices and their curve parameters",
+    )
+    d.add_argument(
+        "--device",
+        action="append",
+        default=None,
+        help="show this device instead (a name or a device JSON file; repeatable)",
     )
     _fit_parser(sub, debug)
     return p
@@ -320,13 +326,14 @@ def _sweep(args) -> None:
 def _devices(args) -> None:
     from . import devices
 
+    shown = [devices.get(d) for d in args.device] if args.device else None
     print(
         f"{'device':<10} {'states':>6} {'NL inc':>7} {'NL dec':>7} {'a inc':>9} "
         f"{'a dec':>9} {'Gmax nS':>9} {'Gmin nS':>9} {'sigma':>6}"
     )
-    for d in devices.BENCHMARK.values():
+    for d in shown or devices.BENCHMARK.values():
         print(
-            f"{d.name:<10} {d.states:>6} {d.nl_increase:>7} {d.nl_decrease:>7} "
+            f"{d.name:<10} {d.states:>6} {d.nl_increase:>7.4g} {d.nl_decrease:>7.4g} "
             f"{d.a('potentiation'):>9.4f} "
             f"{d.a('depression'):>9.4f} {1e9 * d.g_max:>9.3f} {1e9 * d.g_min:>9.3f} "
             f"{100 * d.sigma:>5.1f}%"

@@ -10,6 +10,23 @@ def test_devices(capsys):
     assert "PCMO" in out and "HZO FeFET" in out and "0.3006" in out
 
 
+def test_devices_shows_a_device_file(tmp_path, capsys):
+    from synquant import devices
+
+    mine = devices.Device("MyRRAM", 40, 1.5, -2.5, 2e6, 8.0, 0.02)
+    devices.save(mine, tmp_path / "mine.json")
+    assert (
+        main(["devices", "--device", str(tmp_path / "mine.json"), "--device", "PCMO"])
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["MyRRAM", "PCMO"]
+    assert lines[1].split()[1:4] == ["40", "1.5", "-2.5"]
+    assert main(["devices", "--device", str(tmp_path / "none.json")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "none.json" in captured.err
+
+
 def test_sweep_prints_and_writes(tmp_path, capsys, mnist):
     out_csv = tmp_path / "r.csv"
     assert (

@@ -580,6 +580,14 @@ def _sigma(x_i, x_j, g_i, g_j, params, n_pulses, weights):
     return np.sqrt((weights * r2).sum(axis=1) / weights.sum(axis=1))
 
 
+def _integer(name: str, value, least: int) -> None:
+    """Raise ValueError, naming ``name``, unless ``value`` is an integer >= ``least``
+    (a Python or numpy integer; not a bool)."""
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not integral or value < least:
+        raise ValueError(f"{name}={value!r}: use an integer >= {least}")
+
+
 def fit_branch(
     data: PulseData,
     branch: str = "potentiation",
@@ -607,13 +615,8 @@ def fit_branch(
             f"{data.source}: over='cycles' needs a cycle column; resample 'steps'"
         )
     devices._check_branch(branch)
-    for name, value in (("bootstrap", bootstrap), ("seed", seed)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or value < 0
-        ):
-            raise ValueError(f"{name}={value!r}: use an integer >= 0")
+    _integer("bootstrap", bootstrap, 0)
+    _integer("seed", seed, 0)
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
         raise ValueError(
             f"confidence={confidence!r}: use a number between 0 and 1, e.g. 0.95"
@@ -946,17 +949,9 @@ def simulate(
     if orientation not in ("measured", "neurosim"):
         raise ValueError(f"orientation={orientation!r}: use 'measured' or 'neurosim'")
     pulses = device.states - 1 if pulses is None else pulses
-    for name, value, low in (
-        ("cycles", cycles, 1),
-        ("pulses", pulses, 2),
-        ("seed", seed, 0),
-    ):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or value < low
-        ):
-            raise ValueError(f"{name}={value!r}: use an integer >= {low}")
+    _integer("cycles", cycles, 1)
+    _integer("pulses", pulses, 2)
+    _integer("seed", seed, 0)
     sigma = device.sigma if sigma is None else float(sigma)
     if not (math.isfinite(sigma) and sigma >= 0):
         raise ValueError(f"sigma={sigma!r}: use a finite fraction >= 0")
@@ -1039,8 +1034,7 @@ def accuracy_band(
             "accuracy_band needs a fitted potentiation branch with a bootstrap "
             "interval: fit with bootstrap > 0"
         )
-    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
-        raise ValueError(f"points={points!r}: use an integer >= 2")
+    _integer("points", points, 2)
     low, high = branch.intervals["nl"]
     labels = sorted({*np.linspace(low, high, points).tolist(), branch.nl})
     rows = []

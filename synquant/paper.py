@@ -60,13 +60,13 @@ TEST_IMAGES = 10_000
 
 
 def standard_error(accuracy_pct: float, n: int = TEST_IMAGES) -> float:
-    """Standard error (points) of an accuracy measured on ``n`` test images."""
-    if not 0 <= accuracy_pct <= 100:
+    """Binomial standard error (points) of an accuracy (%) measured on ``n`` test
+    images."""
+    if not 0 <= accuracy_pct <= 100 or int(n) != n or n < 1:
         raise ValueError(
-            f"accuracy_pct={accuracy_pct!r} must be a percentage in [0, 100]"
+            f"accuracy_pct={accuracy_pct!r}, n={n!r}: need an accuracy in [0, 100] "
+            "(percent) and a whole number n >= 1 of test images"
         )
-    if n < 1:
-        raise ValueError(f"n={n!r} must be a positive number of test images")
     p = accuracy_pct / 100
     return 100 * math.sqrt(p * (1 - p) / n)
 

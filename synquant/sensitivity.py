@@ -419,15 +419,8 @@ def fewest_levels(
     return out
 
 
-def standard_error(accuracy_pct: float, n: int) -> float:
-    """Binomial standard error (points) of an accuracy (%) measured on ``n`` test
-    images."""
-    p = float(accuracy_pct) / 100
-    if not 0 <= p <= 1 or int(n) != n or n < 1:
-        raise ValueError(
-            f"need an accuracy in [0, 100] and n >= 1, got {accuracy_pct!r}, {n!r}"
-        )
-    return float(100 * np.sqrt(p * (1 - p) / n))
+#: The binomial standard error of an accuracy (one implementation, in :mod:`paper`).
+standard_error = paper.standard_error
 
 
 def paired_test(

@@ -120,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--device",
         default=devices.DEFAULT_DEVICE,
-        help=f"one of: {', '.join(devices.names())}",
+        help=f"a device name ({', '.join(devices.names())}) or a device JSON file",
     )
     s.add_argument(
         "--levels",

@@ -293,7 +293,7 @@ class Device:
         """Curve parameter ``a`` of a branch ('potentiation' or 'depression')."""
         return nl_to_a(
             self.nl_increase
-            if _check_branch(branch) == "potentiation"
+            if check_branch(branch) == "potentiation"
             else self.nl_decrease
         )
 
@@ -333,7 +333,8 @@ class Device:
 FIELDS = tuple(f.name for f in fields(Device))
 
 
-def _check_branch(branch: str) -> str:
+def check_branch(branch: str) -> str:
+    """``branch`` when it is one of :data:`BRANCHES`; else an error listing them."""
     if branch not in BRANCHES:
         raise ValueError(f"unknown branch {branch!r}: use one of {', '.join(BRANCHES)}")
     return branch

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks, devices, model, optimal
-from .nearest import snap
+from .levels import snap
 
 __all__ = [
     "normalize",
@@ -41,6 +41,8 @@ __all__ = [
     "layers",
     "unnormalize",
     "device_levels",
+    "check_method",
+    "check_options",
     "METHODS",
     "OPTIONS",
     "DEFAULTS",
@@ -182,7 +184,8 @@ def _check_option(name: str, value: str) -> str:
     return checks.choice(name, value, OPTIONS[name])
 
 
-def _check_method(method: str) -> str:
+def check_method(method: str) -> str:
+    """``method`` when it is one of :data:`METHODS`; else an error listing them."""
     if isinstance(method, str) and method not in METHODS and "," in method:
         raise ValueError(
             f"method {method!r} is one method: pass one of {', '.join(METHODS)}"
@@ -204,7 +207,9 @@ def _method(u, method: str, k: int, device: devices.Device, branch: str) -> np.n
     return optimal.quantize(u, k, device.reference_levels(branch), keep_first=True)
 
 
-def _options(options: dict) -> dict[str, str]:
+def check_options(options: dict) -> dict[str, str]:
+    """The readings ``options`` (names of :data:`OPTIONS`) completed with
+    :data:`DEFAULTS`; an unknown name or choice is an error naming it."""
     unknown = set(options) - set(OPTIONS)
     if unknown:
         raise ValueError(
@@ -228,8 +233,8 @@ def layers(
     the reference mapping the device holds ``(q + 1) / 2``. ``weights`` must be a
     784-H-10 network (:func:`synquant.model.check_weights`).
     """
-    opt = _options(options)
-    _check_method(method)
+    opt = check_options(options)
+    check_method(method)
     device = devices.get(device)
     k = device_levels(levels, opt["mapping"], opt["counting"])
     model.check_weights(weights)

@@ -307,7 +307,7 @@ def test_resolve_weights_looks_in_checkout_then_cache_then_package(
         )  # the latest folder wins
     assert model.weights_path("paper", 0) == checkout / "paper-seed0.npz"
     # outside a checkout, new weights go to the user's cache
-    monkeypatch.setattr(model, "_checkout", lambda: False)
+    monkeypatch.setattr(model, "in_checkout", lambda: False)
     assert (
         model.default_dir() == home / "weights" and checkout not in model.weights_dirs()
     )

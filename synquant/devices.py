@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq
 
+from .files import atomic_write, check_new
+
 __all__ = [
     "BENCHMARK",
     "DEFAULTS",
@@ -444,8 +446,6 @@ def save(
     ``extra``: more top-level entries; only ``{"fit": {...}}`` is allowed (what
     :func:`load` accepts). Returns the path.
     """
-    from .files import atomic_write, check_new
-
     if not isinstance(device, Device):
         raise TypeError(f"save needs a Device, got {type(device).__name__}")
     path = Path(path)

@@ -120,6 +120,7 @@ def _choose(
     return chosen
 
 
+@checks.validate(levels=checks.Levels(least=1))
 def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.ndarray:
     """The ``levels`` reference levels that minimize the mean squared snapping error of
     ``magnitudes``.
@@ -150,7 +151,7 @@ def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.n
     largest, and so on (``np.argmin`` takes the first of equal values); the result is
     deterministic.
     """
-    count = checks.levels(levels, least=1)
+    count = levels
     ref = np.unique(_check_reference(reference))
     m = _check_magnitudes(magnitudes)
     if count >= ref.size:
@@ -174,6 +175,7 @@ def mse(magnitudes, chosen) -> float:
     return float(np.mean((m - snap(m, ref)) ** 2))
 
 
+@checks.validate(levels=checks.Levels(least=1))
 def quantize(w, levels: int, reference, keep_first: bool = False) -> np.ndarray:
     """Snap normalized weights ``w`` (any shape, in [-1, 1]) to their optimal ``levels``
     reference levels.
@@ -189,7 +191,7 @@ def quantize(w, levels: int, reference, keep_first: bool = False) -> np.ndarray:
     and floating dtype of ``w`` are kept (float32 weights give float32-rounded levels).
     An empty ``w`` comes back empty.
     """
-    count = checks.levels(levels, least=1)
+    count = levels
     w = checks.finite_array("weights", w)
     if w.size == 0:
         return snap(w, _check_reference(reference))

@@ -120,6 +120,7 @@ def normalize(w, scale: float | None = None) -> tuple[np.ndarray, float]:
     ), s
 
 
+@checks.validate(levels=checks.Levels())
 def uniform(w, levels: int) -> np.ndarray:
     """Round magnitudes of normalized weights to ``levels`` evenly spaced values in
     [0, 1].
@@ -127,7 +128,6 @@ def uniform(w, levels: int) -> np.ndarray:
     ``w``: any shape, values in [-1, 1]. The result has at most ``levels`` distinct
     magnitudes, zero and one included; signs are kept.
     """
-    levels = _check_levels(levels)
     w = _check_unit(w)
     steps = levels - 1
     magnitude = np.minimum(np.floor(np.abs(w) * steps + 0.5), steps) / steps
@@ -142,12 +142,12 @@ def proposed(w, levels: int, reference) -> np.ndarray:
     return snap(uniform(w, levels), reference)
 
 
+@checks.validate(levels=checks.Levels(), branch=checks.Choice(devices.BRANCHES))
 def sampling_levels(
     levels: int, device="PCMO", branch: str = "potentiation"
 ) -> np.ndarray:
     """The device curve at ``levels`` evenly spaced pulse numbers (first, last
     included), shape (levels,)."""
-    levels = _check_levels(levels)
     return devices.get(device).conductance(np.linspace(0.0, 1.0, levels), branch)
 
 

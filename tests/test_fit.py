@@ -67,6 +67,7 @@ def test_noise_free_fit_of_a_device_file_round_trips(tmp_path):
         fit.save(result, path)
 
 
+@pytest.mark.slow
 def test_interval_coverage_over_50_noisy_data_sets():
     # 50 seeded data sets, 10 cycles each; 200 resamples per bootstrap (not 1000) keep
     # this test near 30 s; the percentiles move by a few hundredths of NL with it.
@@ -361,6 +362,7 @@ def test_shipped_example_is_what_the_simulator_makes():
         )
 
 
+@pytest.mark.slow
 def test_cli_fit_then_sweep_round_trip(tmp_path):
     out = tmp_path / "synthetic.json"
     ltp, ltd = fit.SYNTHETIC_FILES.values()
@@ -417,6 +419,7 @@ def test_cli_fit_then_sweep_round_trip(tmp_path):
     assert "proposed" in sweep.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -469,6 +472,7 @@ def test_cli_errors_write_nothing(tmp_path, args, message):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "good.csv"]
 
 
+@pytest.mark.slow
 def test_cli_help():
     done = cli("fit", "--help", cwd=ROOT)
     assert (

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import shutil
 import sys
 from pathlib import Path
+
+import yaml
 
 __all__ = ["strip_solutions", "student_sources", "SOLUTION_TAG"]
 
@@ -41,7 +44,6 @@ def student_sources(
     Returns the chapters written. ``dest`` is emptied first.
     """
     import nbformat
-    import yaml
 
     source, dest = Path(source).resolve(), Path(dest)
     config_path, toc_path = source / "_config.yml", source / "_toc.yml"
@@ -107,8 +109,6 @@ def _glued_cell(path: Path):
     executed; an unexecuted build finds glued values only in outputs, so they go back
     in.
     """
-    import json
-
     import nbformat
 
     outputs = []

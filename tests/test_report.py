@@ -23,7 +23,8 @@ def test_prose_gets_its_numbers_references_and_exercises():
         "{glue:text}`n_test:,` images ({numref}`fig-figure2`; {doc}`proposed_method`; "
         "{cite:p}`lee_uniform`), Pr{sub}`0.7`, {glue:text}`missing`.\n\n"
         "```{exercise}\n:label: results-ex-x\n\nWhich method suffers?\n```\n\n"
-        "```{solution-start} results-ex-x\n:class: dropdown\n```\n\nThe sampling one.\n\n"
+        "```{solution-start} results-ex-x\n:class: dropdown\n```\n\n"
+        "The sampling one.\n\n"
         "```{solution-end}\n```\n"
     )
     out = report.to_markdown(text, VALUES, FIGURES, {"lee_uniform": "Lee et al."})

@@ -34,7 +34,8 @@ def store(executed: Path, chapters: Path) -> list[str]:
         ran = {c.get("id"): c for c in nbformat.read(source, as_version=4).cells}
         for cell in checked:
             if cell.get("id") not in ran:
-                raise ValueError(f"{source}: no cell {cell.get('id')}: rebuild the book")
+                missing = cell.get("id")
+                raise ValueError(f"{source}: no cell {missing}: rebuild the book")
             cell.outputs = ran[cell["id"]].outputs
             cell.execution_count = None
             for output in cell.outputs:

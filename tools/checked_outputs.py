@@ -37,7 +37,8 @@ def store(executed: Path, chapters: Path) -> list[str]:
                 missing = cell.get("id")
                 raise ValueError(f"{source}: no cell {missing}: rebuild the book")
             cell.outputs = ran[cell["id"]].outputs
-            cell.execution_count = None
+            # nbval takes a cell without an execution count for one never run
+            cell.execution_count = 1
             for output in cell.outputs:
                 output.pop("execution_count", None)
             updated.append(f"{path.stem}:{cell['id']}")

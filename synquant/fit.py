@@ -407,9 +407,9 @@ def read_csv(
     * ``"wide"``: one column per cycle, one row per pulse (pulse 0 on the first row),
       runs of different lengths ending in empty cells.
 
-    ``layout="auto"`` takes "long" when a column is named as a pulse column or when the
-    file has at most three columns and the first holds pulse numbers (>= 0, mostly
-    increasing, reaching at least 2); else "wide". ``pulse_column``, ``value_column``,
+    ``layout="auto"`` takes "long" when a column is named as a pulse column, or when the
+    file has at most three columns and no header or a first column of pulse numbers
+    (>= 0, mostly increasing, reaching at least 2); else "wide". ``pulse_column``, ``value_column``,
     ``cycle_column`` (header names or 1-based numbers) name the long layout's columns.
 
     Values are conductances in siemens, unless the header names a unit ("G (uS)",
@@ -453,23 +453,27 @@ def read_csv(
     )
     comma_decimal = delimiter != "," and "," in sample
     table = [(i, next(csv.reader([line], delimiter=delimiter))) for i, line in lines]
-    first_row, first = table[0]
-    try:
-        [_number(c, comma_decimal) for c in first]
-        header = None
-        body = table
-    except ValueError:
+    def numeric(cell: str) -> bool:
+        try:
+            _number(cell, comma_decimal)
+        except ValueError:
+            return False
+        return True
+
+    first = table[0][1]
+    second = table[1][1] if len(table) > 1 else []
+    header = None
+    if any(
+        not numeric(c) and (k >= len(second) or numeric(second[k]))
+        for k, c in enumerate(first)
+    ) or (len(table) == 1 and not all(numeric(c) for c in first)):
         header = [h.strip() for h in first]
-        body = table[1:]
+    body = table[1:] if header else table
     if not body:
         raise FitError(f"{path}: no data rows below the header; {_HELP}")
     width = len(header) if header else max(len(cells) for _, cells in body)
     for row, cells in body:
-        if len(cells) != width and not (
-            len(cells) < width and all(not c.strip() for c in cells[width:])
-        ):
-            if len(cells) > width and all(not c.strip() for c in cells[width:]):
-                continue
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
             raise FitError(
                 f"{path}: row {row} has {len(cells)} field(s), the "
                 f"{'header' if header else 'first row'} {width}"
@@ -479,14 +483,22 @@ def read_csv(
     names = [p[0] for p in parsed]
 
     values = np.full((len(body), width), np.nan)
+    text_cells: dict[int, tuple[int, str]] = {}  # column -> first non-number
     for r, (row, cells) in enumerate(body):
         for k, cell in enumerate(cells[:width]):
             try:
                 values[r, k] = _number(cell, comma_decimal)
             except ValueError:
-                raise FitError(
-                    f"{path}: row {row}: {columns[k]} {cell.strip()!r} is not a number"
-                ) from None
+                text_cells.setdefault(k, (row, cell.strip()))
+
+    def numbers_in(k: int) -> np.ndarray:
+        if k in text_cells:
+            row, cell = text_cells[k]
+            raise FitError(
+                f"{path}: row {row}: {columns[k]} {cell!r} is not a number"
+            )
+        return values[:, k]
+
     rows = np.array([row for row, _ in body], dtype=np.int64)
 
     named = any(c is not None for c in (pulse_column, value_column, cycle_column))
@@ -495,12 +507,17 @@ def read_csv(
         col0 = values[:, 0]
         col0 = col0[np.isfinite(col0)]
         pulse_like = (
-            len(col0) > 2
+            0 not in text_cells
+            and len(col0) > 2
             and col0.min() >= 0
             and col0.max() >= 2
             and np.mean(np.diff(col0) > 0) >= 0.5
         )
-        long = named or bool(pulse_named) or (width <= 3 and pulse_like)
+        long = (
+            named
+            or bool(pulse_named)
+            or (width <= 3 and (pulse_like or header is None))
+        )
         layout = "long" if long else "wide"
     if layout == "long":
         if width < 2:
@@ -585,8 +602,8 @@ def read_csv(
         what = f"conductance ({prefix or ''}S)"
 
     if layout == "long":
-        pulse_a = values[:, p_col]
-        conductance_a = values[:, v_col] * factor
+        pulse_a = numbers_in(p_col)
+        conductance_a = numbers_in(v_col) * factor
         described = (
             f"long layout: pulse {columns[p_col]!r}, {what} {columns[v_col]!r}"
             + (f", cycle {columns[c_col]!r}" if c_col is not None else "")
@@ -620,6 +637,8 @@ def read_csv(
             cycle_a = _infer_cycles(pulse_a)
         has_cycle = labels is not None
     else:
+        for k in v_cols:
+            numbers_in(k)
         present = np.isfinite(values)
         pulse_list, g_list, c_list, r_list = [], [], [], []
         for k in v_cols:

@@ -87,17 +87,21 @@ def test_sigma_is_neurosims_step_deviation():
     assert low < result.sigma < high
 
 
-def test_bootstrap_is_seeded_and_over_cycles_or_points():
+def test_bootstrap_is_seeded_and_over_the_noise_model_or_cycles():
     data = fit.simulate(TRUE, "potentiation", cycles=4, seed=1)
     a = fit.fit_branch(data, bootstrap=50, seed=7)
     b = fit.fit_branch(data, bootstrap=50, seed=7)
     c = fit.fit_branch(data, bootstrap=50, seed=8)
     assert a.intervals == b.intervals and a.intervals != c.intervals
-    assert a.unit == "steps" and len(a.samples["nl"]) == 50
-    assert fit.fit_branch(data, bootstrap=20, over="cycles").unit == "cycles"
+    assert a.unit == "model" and len(a.samples["nl"]) == 50
+    many = fit.simulate(TRUE, "potentiation", cycles=8, seed=1)
+    over_cycles = fit.fit_branch(many, bootstrap=50, over="cycles")
+    assert over_cycles.unit == "cycles"
+    low, high = over_cycles.intervals["nl"]
+    assert low < over_cycles.nl < high
+    with pytest.raises(ValueError, match="needs at least 5 cycles"):
+        fit.fit_branch(data, bootstrap=20, over="cycles")
     no_cycle = fit.from_arrays(data.pulse, data.conductance)
-    with pytest.raises(ValueError, match="needs a cycle column"):
-        fit.fit_branch(no_cycle, bootstrap=20, over="cycles")
     assert fit.fit_branch(no_cycle, bootstrap=0).nl == pytest.approx(a.nl, rel=1e-9)
 
 
@@ -208,18 +212,18 @@ GOOD_ROWS = "pulse,conductance\n" + "".join(f"{p},{1e-7 * (1 + p)}\n" for p in r
     "name, content, branch, error, message",
     [
         (
-            "no-conductance.csv",
-            "pulse,current\n0,1\n1,2\n",
+            "current.csv",
+            "pulse,current\n" + "".join(f"{p},{1e-6 * (1 + p)}\n" for p in range(8)),
             "potentiation",
             fit.FitError,
-            "missing column\\(s\\) conductance in the header",
+            "the values are read currents \\('current'\\); give the read voltage",
         ),
         (
             "no-header.csv",
             "0,1e-7\n1,2e-7\n",
             "potentiation",
             fit.FitError,
-            "missing column\\(s\\) pulse, conductance",
+            "the potentiation branch has 2 data point\\(s\\)",
         ),
         (
             "few.csv",
@@ -333,7 +337,12 @@ def test_bad_arguments():
             devices.Device("x", 200, 1.0, -1.0, 1e6, 1000.0, 0.3),
             "potentiation",
             cycles=5,
+            rule="additive",
         )
+    with pytest.raises(ValueError, match="rule='x'"):
+        fit.simulate(TRUE, rule="x")
+    with pytest.raises(ValueError, match="bootstrap=1000000000: use an integer from"):
+        fit.fit(data, bootstrap=1_000_000_000)
 
 
 # --- the command line and the shipped example ---

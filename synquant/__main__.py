@@ -275,6 +275,8 @@ def _fit(args) -> None:
         )
         if path is not None
     }
+    for branch, d in data.items():  # data no orientation explains: before printing
+        fit.check_shape(d, branch)
     for branch, d in data.items():  # what was read, before the fit
         print(d.summary(branch), flush=True)
     result = fit.fit(

@@ -67,6 +67,8 @@ __all__ = [
     "FitError",
     "PulseData",
     "accuracy_band",
+    "check_shape",
+    "conductance_unit",
     "fit",
     "fit_branch",
     "from_arrays",
@@ -409,8 +411,9 @@ def read_csv(
 
     ``layout="auto"`` takes "long" when a column is named as a pulse column, or when the
     file has at most three columns and no header or a first column of pulse numbers
-    (>= 0, mostly increasing, reaching at least 2); else "wide". ``pulse_column``, ``value_column``,
-    ``cycle_column`` (header names or 1-based numbers) name the long layout's columns.
+    (>= 0, mostly increasing, reaching at least 2); else "wide". ``pulse_column``,
+    ``value_column``, ``cycle_column`` (header names or 1-based numbers) name the long
+    layout's columns.
 
     Values are conductances in siemens, unless the header names a unit ("G (uS)",
     "current_mA") or ``read_voltage`` (volts) is given: then they are read currents in
@@ -694,6 +697,11 @@ def write_csv(data: PulseData, path: Path | str, force: bool = False) -> Path:
 #: the fitted read and write noise) or "cycles" (whole measured cycles).
 RESAMPLE = ("model", "cycles")
 _OVER_TEXT = {"model": "of the noise model", "cycles": "over cycles"}
+#: RMS distance of the best curve from the data, as a fraction of the data's range,
+#: above which the fit refuses the data (the model does not describe them) ...
+MAX_RMS_FRACTION = 0.15
+#: ... and above which it warns (smooth measured branches fit within a few hundredths).
+WARN_RMS_FRACTION = 0.05
 #: Fewest cycles for a bootstrap over cycles.
 MIN_CYCLES_RESAMPLED = 5
 _LAGS = 5  # pulse-to-pulse lags of the variogram that separates read and write noise
@@ -868,7 +876,7 @@ def _trend(data: PulseData) -> float:
     return float(np.corrcoef(rankdata(data.pulse), rankdata(data.conductance))[0, 1])
 
 
-def _check_shape(data: PulseData, branch: str) -> str:
+def check_shape(data: PulseData, branch: str = "potentiation") -> str:
     """The branch's orientation ("rising"/"falling"); FitError, before any fitting, for
     data without a trend or with one that reverses (no orientation explains them)."""
     rho = _trend(data)
@@ -1175,7 +1183,7 @@ def fit_branch(
             f"{data.source}: over='cycles' needs at least {MIN_CYCLES_RESAMPLED} "
             f"cycles, the data have {data.cycles}; resample 'model'"
         )
-    orientation = _check_shape(data, branch)
+    orientation = check_shape(data, branch)
     first_pulse, pulses = float(data.pulse.min()), float(np.ptp(data.pulse))
     u = (data.pulse - first_pulse) / pulses
     x = 1 - u if orientation == "falling" else u
@@ -1237,6 +1245,13 @@ def fit_branch(
     bread = np.linalg.pinv(jac.T @ jac)
     cov = bread @ _gram(cycles, factors, jac) @ bread * max(phi, 1.0)
     cov_w = np.linalg.pinv(wjac.T @ wjac) * max(phi, 1.0)
+    if result.rms_fraction > MAX_RMS_FRACTION:
+        raise FitError(
+            f"{data.source}: the best curve of NeuroSim's model is on average "
+            f"{result.rms_fraction:.2f} of the data's range away from the {branch} "
+            f"data (more than {MAX_RMS_FRACTION}): the model does not describe them (a "
+            "step, a plateau, or more than one branch?); check the file and the columns"
+        )
     result.warnings = _warnings(
         result, cycles, factors, max(phi, 1.0), e * scale, cov[2, 2] - cov_w[2, 2]
     )
@@ -1430,8 +1445,15 @@ def _warnings(result: BranchFit, cycles, factors, phi, e, var_diff) -> list[str]
             f"{result.rms_fraction:.3f} of the range): the data's noise is not read "
             "plus write noise about this curve, so the intervals are approximate"
         )
+    if result.rms_fraction > WARN_RMS_FRACTION:
+        out.append(
+            f"{source}: the fitted {name} curve is on average "
+            f"{result.rms_fraction:.3f} of the data's range from the data (more than "
+            f"{WARN_RMS_FRACTION}): "
+            "noisy data, or a shape the model does not have; look at the residuals"
+        )
     saturating = result.b > 0 if name == "potentiation" else result.b < 0
-    if result.b != 0 and not saturating:
+    if abs(result.nl) >= 0.1 and not saturating:
         out.append(
             f"{source}: the {name} branch bends the other way from a saturating "
             f"curve (NL {result.nl:.2f}): its steps grow toward the end of the branch; "

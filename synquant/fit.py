@@ -470,7 +470,7 @@ def read_csv(
     if any(
         not numeric(c) and (k >= len(second) or numeric(second[k]))
         for k, c in enumerate(first)
-    ) or (len(table) == 1 and not all(numeric(c) for c in first)):
+    ) or not any(numeric(c) for c in first):
         header = [h.strip() for h in first]
     body = table[1:] if header else table
     if not body:
@@ -563,6 +563,8 @@ def read_csv(
         quantity, prefix = parsed[v_col][1], parsed[v_col][2]
         if not quantity and names[v_col] in _CURRENT_NAMES:
             quantity = "A"
+        if not quantity and names[v_col] == "conductance":
+            quantity = "S"
         v_cols = [v_col]
     else:
         if named:
@@ -900,7 +902,15 @@ def check_shape(data: PulseData, branch: str = "potentiation") -> str:
     sign = 1 if rho > 0 else -1
     running = np.maximum.accumulate(sign * means)
     reversal = float(np.max(running - sign * means))
-    if reversal > 0.25 * span:
+    # a turn back beyond a tenth of the range and beyond the noise of the bin means
+    scatter = (
+        data.conductance
+        - (np.bincount(bins, data.conductance, minlength=8) / np.maximum(counts, 1))[
+            bins
+        ]
+    )
+    noise = float(np.sqrt(np.mean(scatter**2) * 2 / max(counts[counts > 0].min(), 1)))
+    if reversal > 0.1 * span and reversal > 3 * noise:
         turn = int(np.argmax(running - sign * means))
         peak = int(np.argmax(sign * means[: turn + 1]))
         raise FitError(

@@ -1016,31 +1016,24 @@ class _Cycles:
 
     def variogram(self, e: np.ndarray) -> np.ndarray:
         """Per cycle, the sums (count, dt, dt^2, d^2, dt d^2) of the squared differences
-        d^2 of ``e`` (N,) or (N, K) over lags 1.._LAGS pulses apart in write order;
-        shape (cycles, 5) or (cycles, 5, K)."""
+        d^2 of ``e`` (N,) or (N, K) over lags 1.._LAGS readings apart in write order
+        (dt: the pulses between them); shape (cycles, 5) or (cycles, 5, K)."""
         e2 = e.reshape(self.n, -1)
         k = e2.shape[1]
         out = np.zeros((len(self.index), 5, k))
-        ext = np.concatenate([e2, np.full((1, k), np.nan)])
-        for _, members, idx, mask in self.groups:
-            t_long = self.t[members[0]]
-            tt = np.where(mask, t_long[:, None], np.nan)
-            vals = ext[idx]  # (n_long, cycles, K)
+        ext = np.concatenate([e2, np.zeros((1, k))])
+        for t_long, members, idx, mask in self.groups:
+            vals = ext[idx]  # (n_long, cycles, K); zero past a cycle's end
             for lag in range(1, min(_LAGS, len(t_long) - 1) + 1):
-                dt = (tt[lag:] - tt[:-lag])[..., None]
-                d2 = (vals[lag:] - vals[:-lag]) ** 2
-                ok = np.isfinite(d2) & np.isfinite(dt) & (dt > 0)
-                dt, d2 = np.where(ok, dt, 0), np.where(ok, d2, 0)
-                out[members] += np.stack(
-                    [
-                        ok.sum(0),
-                        (dt * ok).sum(0),
-                        (dt**2 * ok).sum(0),
-                        d2.sum(0),
-                        (dt * d2).sum(0),
-                    ],
-                    axis=1,
-                )
+                dt = (t_long[lag:] - t_long[:-lag])[:, None]
+                ok = (mask[lag:] & mask[:-lag] & (dt > 0)).astype(np.float64)
+                d = vals[lag:] - vals[:-lag]
+                d2 = d * d
+                out[members, 0] += ok.sum(0)[:, None]
+                out[members, 1] += (dt * ok).sum(0)[:, None]
+                out[members, 2] += (dt**2 * ok).sum(0)[:, None]
+                out[members, 3] += np.einsum("pc,pck->ck", ok, d2)
+                out[members, 4] += np.einsum("pc,pck->ck", dt * ok, d2)
         return out if e.ndim > 1 else out[..., 0]
 
 
@@ -1332,7 +1325,7 @@ def _bootstrap(result, cycles, factors, phi, x, g, theta, cov, k_total, seed, ov
     lo, span, b = theta
     se = math.sqrt(max(cov[2, 2], 0.0))
     se = min(max(se, 1e-6), _B_MAX)
-    grid = np.unique(np.clip(b + se * np.linspace(-6, 6, 121), -_B_MAX, _B_MAX))
+    grid = np.unique(np.clip(b + se * np.linspace(-6, 6, 61), -_B_MAX, _B_MAX))
     if len(grid) < 3:
         grid = np.linspace(b - 1e-3, b + 1e-3, 5)
     f = model(x[:, None], grid[None, :])  # (N, G)

@@ -132,6 +132,7 @@ def test_simulate_follows_neurosims_write_rule():
         assert abs(noise.mean()) < 0.01 and noise.std() == pytest.approx(0.05, rel=0.1)
 
 
+@pytest.mark.slow
 def test_bias_under_neurosims_rule_is_measured():
     # where the model holds (additive noise) the fitted NL has no detectable bias; under
     # NeuroSim's own rule (clipped, each step from the noisy state) it is measured

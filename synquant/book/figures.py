@@ -837,8 +837,8 @@ def nl_bootstrap(
 
 def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     """Accuracy (%) against the potentiation NL for each method and number of levels
-    (rows of :func:`synquant.book.your_device.accuracy_band`), over the fitted NL's interval; the
-    estimate marked."""
+    (rows of :func:`synquant.book.your_device.accuracy_band`), over the fitted NL's
+    interval; the estimate marked."""
     fig, ax = _axes(ax)
     styles = {5: "o-", 10: "s--"}
     for method in ("sampling", "proposed", "uniform", "optimal"):

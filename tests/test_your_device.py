@@ -50,11 +50,11 @@ def test_table_scales_units_and_says_fixed_by_the_data():
 
 def test_warnings_markdown():
     clean = fit.fit(fit.synthetic("potentiation"), bootstrap=0)
-    assert "no warning" in your_device.warnings_markdown(clean)
+    assert "no warning" in your_device.warnings_markdown(clean).data
     accelerating = fit.fit(
         your_device.load("crosssim", "")["potentiation"], name="x", bootstrap=0
     )
-    text = your_device.warnings_markdown(accelerating)
+    text = your_device.warnings_markdown(accelerating).data
     assert text.startswith("- set.csv:") and "bends the other way" in text
 
 

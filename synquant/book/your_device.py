@@ -153,13 +153,16 @@ def table(
     return rows
 
 
-def warnings_markdown(result: fit.DeviceFit) -> str:
-    """The fit's warnings as a Markdown list (the sentences that say where the model
-    does not describe the data), or a sentence saying there are none."""
+def warnings_markdown(result: fit.DeviceFit):
+    """The fit's warnings as a Markdown list for a notebook's output (IPython
+    Markdown; ``.data`` is the text): the sentences that say where the model does not
+    describe the data, or a sentence saying there are none."""
+    from IPython.display import Markdown
+
     found = [w for b in result.branches.values() for w in b.warnings]
     if not found:
-        return "The fit raised no warning: the model describes these data."
-    return "\n".join(f"- {w}" for w in found)
+        return Markdown("The fit raised no warning: the model describes these data.")
+    return Markdown("\n".join(f"- {w}" for w in found))
 
 
 def coverage(

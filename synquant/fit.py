@@ -1423,14 +1423,18 @@ def _warnings(result: BranchFit, cycles, factors, phi, e, var_diff) -> list[str]
     m = len(cycles.index)
     if m >= 3:
         # with several cycles, a shape the curve lacks repeats from cycle to cycle,
-        # where noise does not: each bin's mean residual against the spread of the
-        # cycles' own means in that bin
+        # where noise does not: each bin's mean residual (each cycle's own offset
+        # taken out) against the spread of the cycles' means in that bin
         cell = cycles.cycle_of * 10 + bins
         n_cell = np.bincount(cell, minlength=10 * m).reshape(m, 10)
         per = np.bincount(cell, e, minlength=10 * m).reshape(m, 10) / np.maximum(
             n_cell, 1
         )
         have = n_cell > 0
+        offset = (per * have).sum(1, keepdims=True) / np.maximum(
+            have.sum(1, keepdims=True), 1
+        )
+        per = per - offset
         k = have.sum(axis=0)
         means = np.where(k > 0, (per * have).sum(0) / np.maximum(k, 1), 0.0)
         spread = np.sqrt(
@@ -1438,24 +1442,28 @@ def _warnings(result: BranchFit, cycles, factors, phi, e, var_diff) -> list[str]
         ) / np.sqrt(np.maximum(k, 1))
         busy = k >= 3
         expected = np.where(busy, spread, np.inf)
+        limit = 4.5  # |t| per bin; about 1.5 % of clean data sets flag one of 10 bins
     else:  # one or two cycles: against the fitted noise (its random walk included)
         weights = np.zeros((cycles.n, 10))
         weights[np.arange(cycles.n), bins] = 1.0 / np.maximum(counts[bins], 1)
         scale = float(result.data.conductance.max())
         expected = np.sqrt(phi * np.diag(_gram(cycles, factors, weights))) * scale
+        limit = 4.5
     if not busy.any():
         busy = counts > 0
     z = np.where(busy, means / np.where(expected > 0, expected, np.inf), 0.0)
-    biggest = float(np.max(np.abs(means[busy])))
-    if np.sum(z**2) / busy.sum() > 9 and biggest > 0.01 * result.data_range:
+    flagged = busy & (np.abs(z) > limit) & (np.abs(means) > 0.01 * result.data_range)
+    if flagged.any():
         mids = (edges[:-1] + edges[1:]) / 2
-        above = ", ".join(f"{v:.3g}" for v in mids[z > 3]) or "none"
-        below = ", ".join(f"{v:.3g}" for v in mids[z < -3]) or "none"
+        above = ", ".join(f"{v:.3g}" for v in mids[flagged & (z > 0)]) or "none"
+        below = ", ".join(f"{v:.3g}" for v in mids[flagged & (z < 0)]) or "none"
+        biggest = float(np.max(np.abs(means[flagged])))
         out.append(
             f"{source}: the {name} residuals are structured: the data lie above the "
             f"curve near pulses {above} and below it near pulses {below}, by up to "
-            f"{biggest / result.data_range:.3f} of the range, more than the fitted "
-            "noise explains: NeuroSim's curve does not have the data's shape"
+            f"{biggest / result.data_range:.3f} of the range, in every cycle alike, "
+            "more than the noise explains: NeuroSim's curve does not have the data's "
+            "shape there"
         )
     ratio = result.rms_weighted / result.rms
     shift = abs(result.weighted[2] - result.b) / math.sqrt(max(var_diff, 1e-300))

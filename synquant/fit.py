@@ -13,30 +13,35 @@ curve is parameterized by ``b = 1 / a``, which passes smoothly through the linea
 
 Per branch, :func:`fit_branch` estimates
 
-* ``g_min``, ``g_max``: free parameters of the fit (not the extremes of noisy data);
+* ``g_min``, ``g_max``: free parameters of the fit (0 < Gmin < Gmax; not the extremes
+  of noisy data);
 * ``a`` = 1 / b and its label ``nl`` (:func:`synquant.devices.a_to_nl`, the inverse of
   :func:`synquant.devices.nl_to_a` by the same rule);
 * ``pulses``: the number of pulses of the branch (the span of its pulse numbers), the
   count NeuroSim calls ``maxNumLevelLTP`` / ``maxNumLevelLTD``;
-* ``sigma``: NeuroSim's cycle-to-cycle variation, the standard deviation of each pulse's
-  conductance step about the model's step from the measured conductance, as a fraction
-  of Gmax - Gmin and per square root of the pulses of the step (NeuroSim writes P pulses
-  with a spread of sigma * sqrt(P)),
+* ``sigma``: NeuroSim's cycle-to-cycle (write) noise, a fraction of Gmax - Gmin per
+  square root of pulses, which adds up along a cycle; ``read_noise``: the independent
+  noise of each reading; ``offset_noise``: the spread of the cycles' starting states,
 
-by least squares (``scipy.optimize.least_squares``) of each cycle's first point and each
-step's deviation from the model's step (independent terms under NeuroSim's write noise),
-each estimate with a percentile interval from a seeded bootstrap over these steps (or
-over whole cycles, ``over="cycles"``). The bootstrap's refits run as stacked
-least-squares problems with a sparse Jacobian.
+as the least-squares curve through all the points (``scipy.optimize.least_squares``),
+with the noises from the residuals' variogram, each estimate with a percentile interval
+from a seeded parametric bootstrap of that noise model (or over whole cycles,
+``over="cycles"``), refitted on a grid of b with the rest in closed form. The curve
+refitted by least squares weighted by the fitted noise, the RMS distances of both from
+the data, and warnings say how well the model describes the data; data it cannot
+describe (no trend, a trend that turns back, a step) are refused before the bootstrap.
 
 :func:`fit` fits one or both branches into a :class:`DeviceFit`, whose ``device`` is a
 :class:`synquant.devices.Device`; :func:`save` writes it as a device file with a
 ``"fit"`` record; :func:`neurosim` and :func:`neurosim_text` give NeuroSim's parameters.
-:func:`simulate` draws pulse trains from a known device with NeuroSim's write noise (the
-book's synthetic example and the tests).
+:func:`simulate` draws pulse trains from a known device under NeuroSim's write rule
+(``RealDevice::Write``: each pulse from the current noisy conductance, clipped to
+[Gmin, Gmax]) or with additive noise, plus read noise; :func:`write_rule_bias` measures
+the fitted NL's bias on such data.
 
-Input files are CSV with a header ``pulse,conductance`` (siemens) and optionally
-``cycle``; see :func:`read_csv`.
+Input files are CSV as labs export them: long (pulse and conductance columns, any
+header or none) or wide (one column per cycle), conductances or read currents with a
+read voltage; see :func:`read_csv`.
 """
 
 from __future__ import annotations

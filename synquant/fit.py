@@ -88,8 +88,6 @@ __all__ = [
 
 #: Fewest data points of a branch that the fit accepts.
 MIN_POINTS = 5
-#: Columns of a pulse-response file (``cycle`` optional).
-COLUMNS = ("pulse", "conductance", "cycle")
 _HELP = (
     "a pulse-response file is CSV: long (pulse and conductance columns, optionally "
     "cycle) or wide (one column per cycle, one row per pulse); see fit.read_csv"
@@ -964,13 +962,6 @@ class _Cycles:
                 idx[: len(self.index[c]), j] = self.index[c]
             mask = idx < self.n
             self.groups.append((t_long, members, idx, mask))
-        # the cycle of each whitened row (rows: group by group, position, cycle)
-        self.row_cycle = np.concatenate(
-            [
-                np.broadcast_to(np.array(m), idx.shape)[mask]
-                for _, m, idx, mask in self.groups
-            ]
-        )
         self.first = np.array([i[0] for i in self.index])
         self.cycle_of = np.empty(self.n, dtype=np.int64)
         for c, i in enumerate(self.index):

@@ -588,17 +588,19 @@ def test_table_of_estimates():
         "NL",
         "Gmin (nS)",
         "Gmax (nS)",
-        "sigma (%)",
+        "write noise sigma (%)",
+        "read noise (%)",
         "pulses",
+        "RMS distance / range",
     ]
     assert all(len(r) == len(your_device.TABLE_HEADER) for r in rows)
-    assert rows[0][4] == f"{TRUE.nl_increase:.3f}" and rows[4][4] == str(
+    assert rows[0][4] == f"{TRUE.nl_increase:.3f}" and rows[5][4] == str(
         TRUE.states - 1
     )
     assert float(rows[0][2]) == pytest.approx(
         result.branches["potentiation"].nl, abs=1e-3
     )
-    assert all(r[4] == "unknown" for r in your_device.table(result))
+    assert all(r[4] in ("unknown", "") for r in your_device.table(result))
 
 
 # --- real data and the layouts labs export ---

@@ -1133,7 +1133,7 @@ def _grid_solve(a11, a12, a22, c1, c2, yy, grid):
         return v[rows, i] + shift * step
 
     b = np.interp(pos, np.arange(len(grid)), grid)
-    return b, at(lo), at(span)
+    return b, at(lo), at(span), pos
 
 
 def fit_branch(
@@ -1253,7 +1253,7 @@ def fit_branch(
         result, cycles, factors, max(phi, 1.0), e * scale, cov[2, 2] - cov_w[2, 2]
     )
     if bootstrap:
-        if over == "model":
+        if over == "model" and data.cycles < 10:
             # the variogram underestimates the write noise of few, short cycles (the
             # curve takes up part of the walk); a pilot of the bootstrap shows by how
             # much, and the noise redrawn is the write noise corrected by that ratio
@@ -1360,9 +1360,11 @@ def _bootstrap(result, cycles, factors, phi, x, g, theta, cov, k_total, seed, ov
             c1, c2 = (counts @ per["y"])[:, None], counts @ per["fy"]
             yy = (counts @ per["yy"])[:, None]
             stats = (counts @ per_stats).T
-        b_k, lo_k, span_k = _grid_solve(a11, a12, a22, c1, c2, yy, grid)
+        b_k, lo_k, span_k, pos = _grid_solve(a11, a12, a22, c1, c2, yy, grid)
         if over == "model":  # the noise as the fit sees it: residuals of the refit
-            refit = lo_k + span_k * model(x[:, None], b_k[None, :])
+            i = np.clip(np.floor(pos).astype(np.int64), 0, len(grid) - 2)
+            w = pos - i  # the refitted curve, interpolated between grid columns
+            refit = lo_k + span_k * ((1 - w) * f[:, i] + w * f[:, i + 1])
             stats = cycles.variogram(y - refit).sum(axis=0) / phi  # (5, K)
         write = np.sqrt(np.maximum(_noise(stats, 0.0 * stats[0], 1)[1], 0.0))
         out["g_min"].append(lo_k * scale)

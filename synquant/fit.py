@@ -172,6 +172,7 @@ _PULSE_NAMES = {
 _CONDUCTANCE_NAMES = {"conductance", "g", "cond", "y"}
 _CURRENT_NAMES = {"current", "i", "read current", "read_current", "i_read", "iread"}
 _CYCLE_NAMES = {"cycle", "cycles", "run", "sweep", "train", "cycle number", "epoch"}
+_TIME_NAMES = {"time", "t", "elapsed", "timestamp", "duration", "width", "pulse width"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -367,7 +368,10 @@ def _name_and_unit(header: str) -> tuple[str, str, str]:
     if m and (m.group(1) or m.group(3) in ("siemens", "amp", "amps")):
         base, prefix, unit = m.group(1).strip(" _-"), m.group(2), m.group(3)
         # a bare name ending in s ("pulses") is not a unit: require a separator
-        if text.endswith((")", "]")) or re.search(r"[\s_\-][mupnµμ]?(s|a)$", text):
+        timed = base in _TIME_NAMES  # "time (s)": seconds, not siemens
+        if not timed and (
+            text.endswith((")", "]")) or re.search(r"[\s_\-][mupnµμ]?(s|a)$", text)
+        ):
             quantity = "S" if unit in ("s", "siemens") else "A"
             return base, quantity, prefix
     return text, "", ""
@@ -534,10 +538,8 @@ def read_csv(
             else (pulse_named[0] if pulse_named else 0)
         )
         value_named = [
-            k
-            for k, n in enumerate(names)
-            if n in _CONDUCTANCE_NAMES | _CURRENT_NAMES or parsed[k][1]
-        ]
+            k for k, n in enumerate(names) if n in _CONDUCTANCE_NAMES | _CURRENT_NAMES
+        ] + [k for k in range(width) if parsed[k][1]]
         value_named = [k for k in value_named if k != p_col]
         if value_column is not None:
             v_col = _column(value_column, header, width, path, "value")

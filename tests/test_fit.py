@@ -753,3 +753,24 @@ def test_report_scales_units():
     result = fit.fit(fit.simulate(big, cycles=3, seed=0), name="big", bootstrap=20)
     report = result.report()
     assert "mS" in report and "e+0" not in report and " nS" not in report
+
+
+def test_one_cycle_file_with_fractional_pulses_and_a_unit_in_the_header(tmp_path):
+    # the layout of the digitized single-cycle file (header pulse,conductance_S
+    # and fractional pulse numbers), here with simulated values: no real data made up
+    data = fit.simulate(TRUE, cycles=1, seed=4, read_noise=0.01, rule="additive")
+    pulse = data.pulse * 0.95 + 0.3
+    (tmp_path / "one.csv").write_text(
+        "time (s),pulse,conductance_S\n"
+        + "".join(
+            f"{10 * k},{p:.4f},{float(g)!r}\n"
+            for k, (p, g) in enumerate(zip(pulse, data.conductance, strict=True))
+        )
+    )
+    read = fit.read_csv(tmp_path / "one.csv")
+    assert "conductance (S) 'conductance_S'" in read.described
+    assert read.cycles == 1 and read.pulse[1] == pytest.approx(1.25)
+    result = fit.fit_branch(read, bootstrap=200)
+    assert 0 < result.intervals["g_min"][0] < result.g_min < result.g_max
+    assert result.intervals["g_max"][1] < 2 * TRUE.g_max  # inside the bounds, finite
+    assert result.rms_fraction < 0.08

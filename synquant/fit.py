@@ -1105,19 +1105,19 @@ def _least_squares(x, g, theta, white=None):
 
 def _grid_solve(a11, a12, a22, c1, c2, yy, grid):
     """For each resample (rows), the best b of ``grid`` (refined by a parabola through
-    its neighbours) and the (g_min, span) there: the linear least squares of whitened
-    data on [W 1, W f_b], from its cross products (arrays broadcast to (K, G))."""
+    its neighbours), the (g_min, span) there and its position on the grid: the linear
+    least squares of the data on [1, f_b], from the cross products a11 = 1.1, a12 =
+    1.f_b, a22 = f_b.f_b, c1 = 1.y, c2 = f_b.y, yy = y.y (broadcast to (K, G))."""
     det = a11 * a22 - a12**2
     det = np.where(np.abs(det) > 0, det, np.inf)
     lo = (a22 * c1 - a12 * c2) / det
     span = (a11 * c2 - a12 * c1) / det
     rss = yy - (lo * c1 + span * c2)
-    # the physical bounds: g_min >= 0 (then span from c2 alone), span > 0
-    lo_fixed = np.maximum(c2, 0) / np.where(a22 > 0, a22, np.inf)
-    rss_fixed = yy - lo_fixed * c2
+    # the physical bounds: where g_min < 0 or span <= 0, g_min = 0 and the span alone
+    span_alone = np.maximum(c2, 0) / np.where(a22 > 0, a22, np.inf)
     bad = (lo < 0) | (span <= 0)
-    lo, span = np.where(bad, 0.0, lo), np.where(bad, lo_fixed, span)
-    rss = np.where(bad, rss_fixed, rss)
+    lo, span = np.where(bad, 0.0, lo), np.where(bad, span_alone, span)
+    rss = np.where(bad, yy - span_alone * c2, rss)
     k = rss.shape[0]
     i = np.argmin(rss, axis=1)
     i = np.clip(i, 1, len(grid) - 2)

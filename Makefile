@@ -12,7 +12,7 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book student test unit lint bench weights sweeps clean constraints help
+.PHONY: install book student test unit lint bench weights sweeps clean constraints help outputs
 .DEFAULT_GOAL := help
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make student the book without its solutions, into _build/student/html (after make book)"
 	@echo "make unit    the unit tests alone (no book, no chapters, no training), in seconds"
 	@echo "make lint    ruff on the package, the tests and the chapters"
+	@echo "make outputs store the outputs nbval checks, from the last make book"
 	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
 	@echo "make sweeps  the results chapter for every device and seed, on Dask (SEEDS, DEVICES, WORKERS)"
 
@@ -69,6 +70,12 @@ test: book
 # The unit tests alone: no book build, no chapter runs (marker book), no training (slow).
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests -m "not book and not slow" --ignore=tests/test_book_html.py
+
+# The outputs that nbval checks (cells tagged nbval-check-output), copied from the last
+# `make book` into the chapters after a change meant to change them.
+outputs: $(STAMP)
+	@test -d _build/jupyter_execute || { echo "error: run make book first"; exit 1; }
+	$(BIN)/python tools/checked_outputs.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check synquant tests chapters

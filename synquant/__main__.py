@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 from . import checks, devices, evaluate, files, fit, model, quantize
+from .book import report
 
 
 def _levels(text: str) -> list[int]:
@@ -158,7 +159,23 @@ def _parser() -> argparse.ArgumentParser:
         help="show this device instead (a name or a device JSON file; repeatable)",
     )
     _fit_parser(sub, debug)
+
+    r = sub.add_parser(
+        "report",
+        parents=[debug],
+        help="an executed chapter (papermill output) as a standalone HTML report",
+    )
+    r.add_argument("notebook", type=Path, help="the executed notebook, e.g. out.ipynb")
+    r.add_argument(
+        "--out", type=Path, default=None, help="HTML file (default: beside it, .html)"
+    )
+    r.add_argument("--force", action="store_true", help="overwrite an existing file")
     return p
+
+
+def _report(args) -> None:
+    out = report.to_html(args.notebook, args.out, force=args.force)
+    print(f"report written to {out}")
 
 
 # --- fit (synquant.fit): a device file from measured pulse-response data ---
@@ -389,9 +406,14 @@ def _one_line(err: BaseException) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        {"train": _train, "sweep": _sweep, "devices": _devices, "fit": _fit}[
-            args.command
-        ](args)
+        commands = {
+            "train": _train,
+            "sweep": _sweep,
+            "devices": _devices,
+            "fit": _fit,
+            "report": _report,
+        }
+        commands[args.command](args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -67,13 +67,21 @@ def check_writable(*paths: Path | str, force: bool = False) -> None:
             ) from None
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path | str, write) -> Path:
     """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it
     into place.
 
     A reader sees the old file or the whole new one, never a half-written file; on any
     error the temporary file is removed and ``path`` is left as it was, and the error
-    names ``path``.
+    names ``path``. The file gets the permissions a plain write would give (0666 less
+    the umask), not the owner-only ones of a temporary file.
     """
     path = Path(path)
     try:
@@ -84,6 +92,7 @@ def atomic_write(path: Path | str, write) -> Path:
     except OSError as err:
         raise type(err)(f"cannot write {path}: {err.strerror or err}") from None
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()

@@ -1,6 +1,7 @@
 """Fixtures shared by the tests; the environment itself is set in
 tests/environment.py."""
 
+import hashlib
 import os
 
 import numpy as np
@@ -48,3 +49,24 @@ def random_weight_set(seed: int = 0) -> dict:
 def random_weights():
     """A fresh :func:`random_weight_set` for each test (tests may change it)."""
     return random_weight_set()
+
+
+def _data_files() -> dict[str, str]:
+    """Every file under data/, ignored ones included, with its digest."""
+    return {
+        str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((ROOT / "data").rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_left_as_found():
+    """A test run leaves data/ as it found it: no new file, no changed one (ignored
+    folders included)."""
+    before = _data_files()
+    yield
+    after = _data_files()
+    added = sorted(set(after) - set(before))
+    changed = sorted(k for k in before if k in after and after[k] != before[k])
+    assert not added and not changed, f"tests left in data/: {added + changed}"

@@ -56,3 +56,11 @@ def test_atomic_write_cleans_up_and_names_the_path(tmp_path):
     with pytest.raises(OSError, match="cannot write .*a_file/x.bin") as info:
         files.atomic_write(tmp_path / "a_file" / "x.bin", lambda f: None)
     assert ".tmp" not in str(info.value)
+
+
+def test_atomic_write_gives_the_permissions_of_a_plain_write(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(b"x")
+    atomic = files.atomic_write(tmp_path / "atomic.txt", lambda f: f.write(b"x"))
+    assert atomic.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -23,7 +23,7 @@ def test_tidy(value, digits, expected):
         assert f"{got:.2f}" != "-0.00"
 
 
-def test_glue_glues_every_value_and_shows_a_table(monkeypatch):
+def test_glue_glues_every_value_and_say_fills_them_in(monkeypatch):
     glued = {}
     monkeypatch.setattr(
         "myst_nb.glue",
@@ -31,10 +31,16 @@ def test_glue_glues_every_value_and_shows_a_table(monkeypatch):
     )
     shown = []
     monkeypatch.setattr("IPython.display.display", shown.append)
-    assert fmt.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
-    (table,) = shown
+    assert (
+        fmt.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
+    )
     assert glued == {"lead": (0.0, False), "level": (5, False), "name": ("PCMO", False)}
-    assert "| `lead` | 0 |" in table.data and "| `name` | PCMO |" in table.data
+    assert shown == []  # no table of internal names
+    fmt.glue(lead=1.234)
+    said = fmt.say("{name} leads by {lead:.1f} points.", "At {level} levels.")
+    assert said.data == "PCMO leads by 1.2 points.\n\nAt 5 levels."
+    with pytest.raises(KeyError, match="'nothing' has not been glued"):
+        fmt.say("{nothing}")
 
 
 def test_check_readable_flags_small_text_and_coarse_figures():

@@ -155,8 +155,9 @@ def test_bad_workers(tmp_path, workers):
 
 
 @pytest.mark.book
-def test_cli_reports_a_failure(tmp_path, capsys, two_workers):
+def test_cli_reports_a_failure(tmp_path, capsys, two_workers, monkeypatch):
     notebook = tiny_notebook(tmp_path / "tiny.ipynb")
+    monkeypatch.setattr(evaluate, "RESULTS_DIR", tmp_path)  # not the checkout's
     code = sweeps.main(
         [
             "--devices",

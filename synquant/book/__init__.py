@@ -23,12 +23,13 @@ from . import (
     sensitivity,
     your_device,
 )
-from .format import glue
+from .format import glue, say
 
 __all__ = [
     "figures",
     "format",
     "glue",
+    "say",
     "optimal_levels",
     "paper",
     "parameters",

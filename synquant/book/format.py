@@ -1,8 +1,10 @@
 """How the book shows numbers, tables and code in a chapter's own outputs.
 
 The book pastes numbers into its prose with MyST-NB's ``glue``. :func:`glue` glues each
-number and also shows them all in one small table, so that an executed notebook reports
-them too (the cell that calls it is removed from the rendered page).
+number; :func:`say` shows the chapter's key sentences with those numbers filled in,
+so that an executed notebook reports them too (the cells that call them are removed from
+the rendered page; :mod:`synquant.book.report` fills in the whole prose of an executed
+chapter).
 :func:`markdown_table` lays out rows of strings as a table that a notebook shows and the
 book renders; :func:`show_source` shows the library's own code where a chapter teaches
 it.
@@ -13,7 +15,7 @@ from __future__ import annotations
 import inspect
 import numbers
 
-__all__ = ["fixed", "glue", "markdown_table", "show_source", "tidy"]
+__all__ = ["GLUED", "fixed", "glue", "markdown_table", "say", "show_source", "tidy"]
 
 
 def tidy(value, digits: int | None = None):
@@ -47,21 +49,37 @@ def markdown_table(header: list[str], rows: list[list], align: str | None = None
     return Markdown("\n".join(lines))
 
 
+#: The values glued so far in this kernel, by name (what :func:`say` fills in).
+GLUED: dict[str, object] = {}
+
+
 def glue(digits: int | None = 2, **values) -> None:
-    """Glue each ``name=value`` (see :func:`tidy`) and show them as one table.
+    """Glue each ``name=value`` (see :func:`tidy`) for the book's prose.
 
     ``digits``: decimals kept of each float (None keeps them all), so that the prose's
     format specification never prints a rounded-away negative zero.
     """
-    from IPython.display import display
     from myst_nb import glue as _glue
 
-    shown = []
     for name, value in values.items():
-        value = tidy(value, digits)
+        GLUED[name] = value = tidy(value, digits)
         _glue(name, value, display=False)
-        shown.append([f"`{name}`", f"{value:g}" if isinstance(value, float) else value])
-    display(markdown_table(["glued name", "value"], shown, align="lr"))
+
+
+def say(*sentences: str):
+    """The chapter's key sentences with the glued values filled in, as Markdown.
+
+    Each sentence is in :meth:`str.format` syntax over the names glued so far
+    (``"{software:.2f} % in software"``). A cell that ends with ``say(...)`` shows in
+    Jupyter, Colab and a papermill output what the glued prose states, where the prose's
+    references are not filled in; the book removes the cell and shows the prose.
+    """
+    from IPython.display import Markdown
+
+    try:
+        return Markdown("\n\n".join(s.format(**GLUED) for s in sentences))
+    except KeyError as err:
+        raise KeyError(f"say: {err.args[0]!r} has not been glued") from None
 
 
 def show_source(*functions):

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import devices, evaluate, model, nonideal, quantize, stats
-from . import paper
+from . import cache, paper
 from .format import fixed
 
 __all__ = [
@@ -81,6 +81,7 @@ MATERIAL_P = 0.05
 # --- reproduction notes: sweeps ------------------------------------------------------
 
 
+@cache.memo
 def over_seeds(
     seeds=SEEDS, recipe="paper", levels=evaluate.LEVELS, device="PCMO", **options
 ) -> list[dict]:
@@ -102,6 +103,7 @@ def over_seeds(
     return rows
 
 
+@cache.memo
 def over_recipes(recipes, seed: int = 0, levels=evaluate.LEVELS) -> list[dict]:
     """Sweeps for several training recipes (names of :data:`synquant.model.RECIPES`)."""
     rows = []
@@ -111,6 +113,7 @@ def over_recipes(recipes, seed: int = 0, levels=evaluate.LEVELS) -> list[dict]:
     return rows
 
 
+@cache.memo
 def over_options(weights: dict, seed: int = 0, levels=evaluate.LEVELS) -> list[dict]:
     """The default sweep and one sweep per alternative reading, the others at their
     default.
@@ -129,6 +132,7 @@ def over_options(weights: dict, seed: int = 0, levels=evaluate.LEVELS) -> list[d
     return rows
 
 
+@cache.memo
 def over_states(
     weights: dict, states=STATES, levels=evaluate.LEVELS, device="PCMO", seed: int = 0
 ) -> list[dict]:
@@ -318,6 +322,7 @@ def paired_test(
     ]
 
 
+@cache.memo
 def worst_level_tests(
     seed_rows: list[dict], recipe="paper", device="PCMO"
 ) -> list[dict]:
@@ -345,6 +350,7 @@ def worst_level_tests(
 # --- devices --------------------------------------------------------------------------
 
 
+@cache.memo
 def over_devices(
     weights: dict,
     device_list,
@@ -380,6 +386,7 @@ def device_table(device_list) -> list[list]:
     return out
 
 
+@cache.memo
 def device_tests(
     weights: dict, device_list, levels: int = 5, branch: str = "potentiation"
 ) -> dict:
@@ -465,6 +472,7 @@ def device_summary_table(summary: list[dict]) -> list[list]:
 # --- non-idealities -------------------------------------------------------------------
 
 
+@cache.memo
 def interval(
     weights: dict,
     method: str,
@@ -485,6 +493,7 @@ def interval(
     return 100 * mean, 100 * low, 100 * high
 
 
+@cache.memo
 def write_noise_rows(
     weights: dict,
     device="PCMO",
@@ -537,6 +546,7 @@ def pick(rows: list[dict], **match) -> dict:
     return found[0]
 
 
+@cache.memo
 def write_noise_by_device(
     weights: dict,
     device_list,
@@ -592,6 +602,7 @@ def write_noise_table(per_device: list[dict]) -> list[list]:
     ]
 
 
+@cache.memo
 def effect_rows(
     weights: dict,
     effects: dict,

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import checks, devices, evaluate, fit
+from . import cache
 
 __all__ = [
     "PRESETS",
@@ -165,6 +166,7 @@ def warnings_markdown(result: fit.DeviceFit):
     return Markdown("\n".join(f"- {w}" for w in found))
 
 
+@cache.memo
 def coverage(
     sets: int = 20,
     cycles=(1, 10),
@@ -176,7 +178,7 @@ def coverage(
     number of cycles, ``sets`` data sets of ``device`` (default the synthetic example's)
     drawn with additive write noise and read noise (``fit.SYNTHETIC_READ_NOISE``), each
     fitted with ``bootstrap`` resamples. Rows ``{"cycles", "sets", name: fraction}``
-    for NL, Gmin, Gmax and sigma."""
+    for NL, Gmin, Gmax and sigma. Cached (:func:`synquant.book.cache.memo`)."""
     checks.integer("sets", sets, least=2)
     device = device or fit.SYNTHETIC
     truth = {
@@ -206,9 +208,10 @@ def coverage(
     return rows
 
 
+@cache.memo
 def rule_bias(device="Ag:a-Si", sets: int = 20, cycles: int = 10) -> dict:
     """The fitted NL's bias per branch, ``{branch: row of fit.write_rule_bias}``, on
-    data that NeuroSim's own write rule draws from ``device`` (its sigma)."""
+    data that NeuroSim's own write rule draws from ``device`` (its sigma). Cached."""
     return {
         branch: fit.write_rule_bias(
             device, branch, "neurosim", sets=sets, cycles=cycles

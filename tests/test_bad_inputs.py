@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synquant import data, devices, evaluate, model, nonideal, optimal, quantize
+from synquant import data, devices, evaluate, fit, model, nonideal, optimal, quantize
 from synquant.__main__ import main
 from tests.conftest import DEFAULT_WEIGHTS, random_weight_set
 from tests.environment import ROOT
@@ -82,7 +82,42 @@ def input_files(tmp_path_factory):
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "noacc.csv").write_text("device,method\nPCMO,proposed\n")
     np.savez(tmp_path / "complex.npz", **{**W, "W1": W["W1"].astype(np.complex64)})
+    _fit_files(tmp_path)
     return tmp_path
+
+
+def _long(path: Path, pulse, values, header="pulse,conductance", encoding="utf-8"):
+    rows = "".join(f"{p:g},{float(v)!r}\n" for p, v in zip(pulse, values, strict=True))
+    path.write_text(f"{header}\n{rows}", encoding=encoding)
+
+
+def _fit_files(folder: Path) -> None:
+    """Pulse-response files that ``fit`` must refuse before its bootstrap."""
+    p = np.arange(60)
+    rng = np.random.default_rng(0)
+    rise = 1e-7 * (2 - np.exp(-p / 20))
+    _long(folder / "bump.csv", p, 1e-7 * (1 + np.sin(np.pi * p / 59)))
+    _long(folder / "rise-fall.csv", p, 1e-7 * (1 + np.sin(np.pi * p / 80)))
+    _long(folder / "noise.csv", p, 1e-7 * (1 + rng.random(60)))
+    _long(folder / "step.csv", p, 1e-7 * (1 + (p >= 30)))
+    _long(folder / "huge.csv", p, 1e300 * (2 - np.exp(-p / 20)))
+    _long(folder / "span.csv", p * 1e12, rise)
+    _long(folder / "rise.csv", p, rise)
+    _long(folder / "constant.csv", p, np.full(60, 1e-7))
+    _long(folder / "three.csv", p[:3], rise[:3])
+    _long(folder / "negative.csv", p, rise - 1.5e-7)
+    _long(folder / "nan-mid.csv", p, np.where(p == 30, np.nan, rise))
+    _long(folder / "current.csv", p, 1e-3 * rise, header="pulse,I (A)")
+    wide = np.tile(rise[:10, None], (1, 4))
+    cells = [[f"{float(v)!r}" for v in row] for row in wide]
+    cells[4][1] = ""
+    (folder / "wide-gap.csv").write_text(
+        "run1,run2,run3,run4\n" + "".join(",".join(r) + "\n" for r in cells)
+    )
+    (folder / "wide-units.csv").write_text(
+        "run1 (uS),run2 (nS)\n"
+        + "".join(f"{1 + k / 10},{1000 + 100 * k}\n" for k in range(10))
+    )
 
 
 @pytest.fixture
@@ -878,6 +913,65 @@ def test_cli(argv, status, text, inputs, monkeypatch, capsys, checkout_unchanged
         )
 
 
+# fit: (argv after "fit", text of the one-line error: it names the file); each is
+# refused before the bootstrap (replaced by a failure) and writes no device file
+FIT = [
+    (["--potentiation", "bump.csv"], "bump.csv: the potentiation branch has no clear"),
+    (
+        ["--potentiation", "rise-fall.csv"],
+        "rise-fall.csv: the potentiation branch rises",
+    ),
+    (
+        ["--potentiation", "noise.csv"],
+        "noise.csv: the potentiation branch has no clear",
+    ),
+    (["--potentiation", "step.csv"], "step.csv: the best curve of NeuroSim's model is"),
+    (
+        ["--potentiation", "huge.csv"],
+        "huge.csv: row 2: conductance 1e+300 S is above 1",
+    ),
+    (["--potentiation", "span.csv"], "span.csv: the potentiation branch spans 5.9e+13"),
+    (["--potentiation", "constant.csv"], "constant.csv: the conductance is 1e-07 S on"),
+    (["--potentiation", "three.csv"], "three.csv: the potentiation branch has 3 data"),
+    (["--potentiation", "negative.csv"], "negative.csv: row 2: conductance -5e-08 S"),
+    (["--potentiation", "nan-mid.csv"], "nan-mid.csv: row 32: conductance is nan"),
+    (["--potentiation", "current.csv"], "current.csv: the values are read currents"),
+    (
+        ["--potentiation", "rise.csv", "--read-voltage", "0.1"],
+        "rise.csv: the header says the values are conductances",
+    ),
+    (["--potentiation", "wide-gap.csv"], "wide-gap.csv: column 'run2', row 6: empty"),
+    (
+        ["--potentiation", "wide-units.csv"],
+        "wide-units.csv: the columns have different",
+    ),
+    (["--depression", "rise.csv", "--potentiation", "absent.csv"], "absent.csv"),
+    (
+        ["--potentiation", "rise.csv", "--bootstrap", "1000000000"],
+        "--bootstrap 1000000000: use 0 (no intervals) to 100000",
+    ),
+    (
+        ["--potentiation", "rise.csv", "--layout", "wide", "--pulse-column", "1"],
+        "rise.csv: column options name a long file's columns",
+    ),
+    (
+        ["--potentiation", "rise.csv", "--value-column", "G"],
+        "rise.csv: no value column named 'G'",
+    ),
+]
+
+
+@pytest.mark.parametrize("argv, text", FIT, ids=[" ".join(a) for a, _ in FIT])
+def test_cli_fit(argv, text, inputs, monkeypatch, capsys, checkout_unchanged):
+    monkeypatch.setattr(
+        fit, "_bootstrap", lambda *a, **k: pytest.fail("the bootstrap started")
+    )
+    assert main(["fit", *argv, "--name", "x", "--out", "d.json"]) == 1
+    err = capsys.readouterr().err
+    assert text in err
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
 def test_cli_weights_file_sets_recipe_and_seed(
     tmp_path, monkeypatch, capsys, mnist, checkout_unchanged
 ):
@@ -892,7 +986,7 @@ def test_cli_weights_file_sets_recipe_and_seed(
 
 
 def test_the_table_is_long_enough():
-    assert len(API) + len(CLI) + 2 >= 80
+    assert len(API) + len(CLI) + len(FIT) + 2 >= 80
 
 
 # papermill: the results chapter refuses bad parameters before any sweep (about 10 s

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import devices, quantize
+from .. import devices, fit, quantize
 from . import paper
 
 __all__ = [
@@ -771,9 +771,11 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
     """A fitted device's data and model: per branch (columns), the measured conductance
     against pulse number with the fitted curve (top) and the residuals (bottom).
 
-    ``result``: a :class:`synquant.fit.DeviceFit`. Conductances in nS.
+    ``result``: a :class:`synquant.fit.DeviceFit`. Conductances in the unit that suits
+    the device (nS, uS or mS).
     """
     branches = list(result.branches.items())
+    unit, factor = fit.conductance_unit(max(b.g_max for _, b in branches))
     fig, axes = new(
         2,
         len(branches),
@@ -787,19 +789,19 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
         top, bottom = axes[0, col], axes[1, col]
         pulse, g = b.data.pulse, b.data.conductance
         color = BRANCH_COLORS[name]
-        top.plot(pulse, 1e9 * g, ".", ms=2.5, color=color, alpha=0.45, label="data")
+        top.plot(pulse, factor * g, ".", ms=2.5, color=color, alpha=0.45, label="data")
         grid = np.linspace(pulse.min(), pulse.max(), 300)
         top.plot(
-            grid, 1e9 * b.predict(grid), "k-", lw=1.5, label=f"fit, NL = {b.nl:.2f}"
+            grid, factor * b.predict(grid), "k-", lw=1.5, label=f"fit, NL = {b.nl:.2f}"
         )
         top.set_title(f"{name} ({b.data.cycles} cycles)")
-        top.set_ylabel("conductance (nS)")
+        top.set_ylabel(f"conductance ({unit})")
         top.legend(loc="lower right" if b.orientation == "rising" else "upper right")
         top.grid(alpha=0.3)
-        bottom.plot(pulse, 1e9 * b.residuals(), ".", ms=2.5, color=color, alpha=0.45)
+        bottom.plot(pulse, factor * b.residuals(), ".", ms=2.5, color=color, alpha=0.45)
         bottom.axhline(0, color="k", lw=1)
         bottom.set_xlabel("pulse number")
-        bottom.set_ylabel("residual (nS)")
+        bottom.set_ylabel(f"residual ({unit})")
         bottom.grid(alpha=0.3)
     return fig
 
@@ -837,8 +839,8 @@ def nl_bootstrap(
 
 def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     """Accuracy (%) against the potentiation NL for each method and number of levels
-    (rows of :func:`synquant.fit.accuracy_band`), over the fitted NL's interval; the
-    estimate marked."""
+    (rows of :func:`synquant.book.your_device.accuracy_band`), over the fitted NL's
+    interval; the estimate marked."""
     fig, ax = _axes(ax)
     styles = {5: "o-", 10: "s--"}
     for method in ("sampling", "proposed", "uniform", "optimal"):

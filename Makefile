@@ -69,7 +69,7 @@ test: book
 
 # The unit tests alone: no book build, no chapter runs (marker book), no training (slow).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests -m "not book and not slow" --ignore=tests/test_book_html.py
+	$(BIN)/python -m pytest -q -n 2 tests -m "not book and not slow" --ignore=tests/test_book_html.py
 
 # The outputs that nbval checks (cells tagged nbval-check-output), copied from the last
 # `make book` into the chapters after a change meant to change them.

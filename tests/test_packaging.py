@@ -15,9 +15,7 @@ import pytest
 
 from tests.environment import ROOT
 
-PACKAGED = sorted(
-    p.name for p in (ROOT / "data" / "weights").glob("paper-seed[0-4].*")
-)
+PACKAGED = sorted(p.name for p in (ROOT / "data" / "weights").glob("paper-seed[0-4].*"))
 
 
 @pytest.fixture(scope="module")

@@ -311,3 +311,13 @@ def test_significance_words_at_or_above_alpha(p):
 def test_significance_refuses_a_value_that_is_no_p_value():
     with pytest.raises(ValueError, match="pvalue"):
         paper.significance(1.5)
+
+
+def test_check_held_out_refuses_verdicts_on_the_seeds_that_set_the_intervals():
+    paper.check_held_out(sensitivity.SEEDS)  # the book's verdict seeds pass
+    with pytest.raises(ValueError, match=r"seeds \[5\] set the tolerances"):
+        paper.check_held_out([0, 5])
+    with pytest.raises(ValueError, match="recipe 'paper' on PCMO"):
+        paper.check_held_out([0], recipe="mse")
+    with pytest.raises(ValueError, match="recipe 'paper' on PCMO"):
+        paper.check_held_out([0], device="EpiRAM")

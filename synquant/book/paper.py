@@ -47,6 +47,7 @@ __all__ = [
     "Claim",
     "Tolerance",
     "check",
+    "check_held_out",
     "claim_verdicts",
     "claims",
     "failing",
@@ -535,6 +536,28 @@ def check(rows: list[dict]) -> list[Claim]:
             "the run does not reproduce the paper:\n" + "\n".join(lines)
         )
     return result
+
+
+def check_held_out(seeds, recipe: str = "paper", device="PCMO") -> None:
+    """What the derivation of the tolerances requires of a verdict, raised as
+    ValueError: its ``seeds`` are not among the held-out seeds that set the intervals
+    (:func:`load_spread`), and those seeds ran the same ``recipe`` on the same
+    ``device``."""
+    spread = load_spread()
+    shared = sorted(set(seeds) & set(spread["seeds"]))
+    if shared:
+        raise ValueError(
+            f"seeds {shared} set the tolerances (held out: {spread['seeds']}); a "
+            "verdict on them would be judged by an interval they helped to set: use "
+            "other seeds"
+        )
+    asked = (model.get_recipe(recipe).tag, devices.get(device).name)
+    if asked != (spread["recipe"], spread["device"]):
+        raise ValueError(
+            f"the tolerances were measured with recipe {spread['recipe']!r} on "
+            f"{spread['device']}, not {asked[0]!r} on {asked[1]}: re-measure them "
+            f"(`{SPREAD_COMMAND}`)"
+        )
 
 
 def failing(result: list[Claim]) -> list[str]:

@@ -48,12 +48,12 @@ $(HELD_OUT): data/weights/paper-seed%.npz: | $(STAMP)
 	$(BIN)/python -m synquant train --recipe paper --seed $*
 
 $(SPREAD): | $(HELD_OUT) $(STAMP)
-	$(BIN)/python -m synquant.book.paper
+	$(BIN)/python -m synquant.book.tolerances
 
 weights: $(WEIGHTS) $(HELD_OUT)
 
 tolerances: $(HELD_OUT) | $(STAMP)
-	$(BIN)/python -m synquant.book.paper --force
+	$(BIN)/python -m synquant.book.tolerances --force
 
 # MathJax, served by the book itself so that its math renders offline (tools/mathjax.py:
 # the npm registry's package, pinned and checked, downloaded once into .cache/).

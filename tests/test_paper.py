@@ -151,7 +151,7 @@ def test_the_spread_file_refuses_to_be_overwritten_and_says_how(tmp_path):
         paper.write_spread(path)
     with pytest.raises(ValueError, match="regenerate"):
         paper.load_spread(path)
-    with pytest.raises(FileNotFoundError, match="synquant.book.paper"):
+    with pytest.raises(FileNotFoundError, match="synquant.book.tolerances"):
         paper.load_spread(tmp_path / "none.json")
     path.write_text(json.dumps({"seeds": [1], "values": {}}))
     with pytest.raises(ValueError, match="software_pct"):
@@ -321,3 +321,13 @@ def test_check_held_out_refuses_verdicts_on_the_seeds_that_set_the_intervals():
         paper.check_held_out([0], recipe="mse")
     with pytest.raises(ValueError, match="recipe 'paper' on PCMO"):
         paper.check_held_out([0], device="EpiRAM")
+
+
+def test_the_tolerances_command_refuses_to_overwrite(tmp_path, capsys):
+    from synquant.book import tolerances
+
+    path = tmp_path / "spread.json"
+    path.write_text("{}")
+    assert tolerances.main(["--out", str(path)]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert path.read_text() == "{}"

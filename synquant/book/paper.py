@@ -13,17 +13,15 @@ lays the verdicts out for a chapter, :func:`tolerance_table` the intervals and t
 sources. :func:`paired_tests` backs the comparisons with paired tests on the same test
 images (:mod:`synquant.stats`).
 
-Regenerate the cached spread with ``python -m synquant.book.paper --force`` (``make
-tolerances``), after ``make weights`` has the held-out seeds' networks.
+Regenerate the cached spread with ``python -m synquant.book.tolerances --force``
+(``make tolerances``), after ``make weights`` has the held-out seeds' networks.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,14 +106,14 @@ Z = 2.0
 #: The probability that a normal difference lies within :data:`Z` standard deviations.
 COVERAGE = math.erf(Z / math.sqrt(2))
 
-#: The held-out seeds' measured claims, cached (``python -m synquant.book.paper``).
+#: The held-out seeds' measured claims, cached (``python -m synquant.book.tolerances``).
 SPREAD_FILE = ROOT / "data" / "results" / "tolerance-seeds.json"
 #: The same file inside an installed package (package data of ``synquant._data``).
 PACKAGED_SPREAD_FILE = (
     Path(__file__).resolve().parent.parent / "_data" / "results" / SPREAD_FILE.name
 )
 #: The command that writes :data:`SPREAD_FILE`.
-SPREAD_COMMAND = "python -m synquant.book.paper --force"
+SPREAD_COMMAND = "python -m synquant.book.tolerances --force"
 
 #: What :func:`measures` reads from a sweep, with the paper's figure for each.
 MEASURES = {
@@ -845,31 +843,3 @@ def lead(rows: list[dict], levels: int = 5, by: str = "recipe") -> dict:
             )
         out[value] = per_level[levels]
     return out
-
-
-def main(argv=None) -> int:
-    """``python -m synquant.book.paper``: measure the held-out seeds' claims and write
-    :data:`SPREAD_FILE`, from which :func:`tolerances` derives every tolerance."""
-    parser = argparse.ArgumentParser(
-        prog="python -m synquant.book.paper",
-        description="Write the seed spread behind the book's tolerances "
-        f"(seeds {TOLERANCE_SEEDS[0]} to {TOLERANCE_SEEDS[-1]} of recipe paper).",
-    )
-    parser.add_argument(
-        "--out", default=str(SPREAD_FILE), help="JSON file (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--force", action="store_true", help="overwrite an existing file"
-    )
-    args = parser.parse_args(argv)
-    try:
-        path = write_spread(args.out, force=args.force)
-    except (OSError, model.WeightsError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(f"seed spread written to {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

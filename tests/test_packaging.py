@@ -15,7 +15,7 @@ import pytest
 
 from tests.environment import ROOT
 
-PACKAGED = sorted(p.name for p in (ROOT / "data" / "weights").glob("paper-seed*.*"))
+PACKAGED = sorted(p.name for p in (ROOT / "data" / "weights").glob("paper-seed[0-4].*"))
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,9 @@ def test_wheel_holds_the_default_weights_and_nothing_else_of_data(wheel):
     assert len(PACKAGED) == 10  # paper-seed0..4, .npz and .json
     names = zipfile.ZipFile(wheel).namelist()
     data = sorted(n for n in names if "/_data/" in n)
-    assert data == [f"synquant/_data/weights/{p}" for p in PACKAGED]
+    assert data == ["synquant/_data/results/tolerance-seeds.json"] + [
+        f"synquant/_data/weights/{p}" for p in PACKAGED
+    ]
     assert not any(n.startswith("data/") for n in names)  # no top-level data package
 
 

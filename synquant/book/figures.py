@@ -287,7 +287,8 @@ def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
 def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     """The proposed method's lead over the sampling method at 5 levels (points) against
     the training batch size (log scale), with the paper's "about 11 points" and the
-    book's tolerance (``paper.TOLERANCE["gap_5_min"]``) as horizontal lines; ``chosen``:
+    ends of its tolerance (``paper.tolerances()["gap_5_pct"]``) as horizontal lines;
+    ``chosen``:
     the batch size of the book's recipe, ringed."""
     sizes = np.asarray(batch_sizes, dtype=float)
     values = np.asarray(leads, dtype=float)
@@ -322,13 +323,12 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
         lw=1,
         label=f"paper: about {paper.REPORTED['gap_5_pct']:g} points",
     )
-    ax.axhline(
-        paper.TOLERANCE["gap_5_min"],
-        color="0.5",
-        ls="--",
-        lw=1,
-        label=f"book's tolerance: at least {paper.TOLERANCE['gap_5_min']:g}",
-    )
+    tolerance = paper.tolerances()["gap_5_pct"]
+    for end, label in (
+        (tolerance.low, f"tolerance: {tolerance.text()}"),
+        (tolerance.high, None),
+    ):
+        ax.axhline(end, color="0.5", ls="--", lw=1, label=label)
     ax.set_xlabel("training batch size (images per step)")
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
@@ -568,9 +568,9 @@ def seed_spread(seed_rows: list[dict]):
 
 def batch_accuracy(batch_acc: dict):
     """Software accuracy (%) against the batch size (``{batch: accuracy}``), with the
-    paper's software accuracy and the book's tolerance as a band."""
+    paper's software accuracy and its tolerance as a band."""
     fig, ax = new(width=6.4, height=3.6)
-    r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
+    tolerance = paper.tolerances()["software_pct"]
     ax.semilogx(
         list(batch_acc),
         list(batch_acc.values()),
@@ -578,7 +578,13 @@ def batch_accuracy(batch_acc: dict):
         color=COLORS["software"],
         label="this book, seed 0",
     )
-    ax.axhspan(r - t, r + t, color="k", alpha=0.1, label=f"paper: {r} % ± {t} points")
+    ax.axhspan(
+        tolerance.low,
+        tolerance.high,
+        color="k",
+        alpha=0.1,
+        label=f"paper: {tolerance.figure:g} %, tolerance {tolerance.text()}",
+    )
     ax.set_xlabel("batch size (images per SGD step)")
     ax.set_ylabel("software accuracy (%)")
     ax.grid(alpha=0.3)

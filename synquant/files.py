@@ -15,6 +15,7 @@ except ImportError:  # pragma: no cover (Windows: stale files are left alone)
 __all__ = [
     "ROOT",
     "atomic_write",
+    "check_folder",
     "check_new",
     "check_writable",
     "in_checkout",
@@ -78,6 +79,35 @@ def check_writable(*paths: Path | str, force: bool = False) -> None:
                 f"cannot write {path}: {folder} does not take new files ({reason}); "
                 "choose another folder"
             ) from None
+
+
+def check_folder(folder: Path | str, name: str = "folder") -> Path:
+    """Check, before any expensive work, that ``folder`` can take new files; returns it.
+
+    A missing folder is fine when the nearest existing one above it takes files (it is
+    created on writing). Raises NotADirectoryError when ``folder`` or a folder above it
+    is a file, and PermissionError (or the OSError of the system) naming ``name`` and
+    ``folder`` when it cannot take a new file (read-only, ``/proc``). Nothing appears in
+    the folder.
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(
+            f"{name} {folder}: {existing} is a file, not a folder; name a folder"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise type(err)(
+            f"{name} {folder}: {existing} does not take new files ({reason}); "
+            "choose another folder"
+        ) from None
+    return folder
 
 
 def _umask() -> int:

@@ -742,7 +742,7 @@ API = [
         "mc-trials-0",
         lambda: nonideal.monte_carlo(W, "proposed", 5, trials=0),
         ValueError,
-        "trials must be a positive integer",
+        "trials must be at least 1, got 0",
     ),
     (
         "mc-stuck",

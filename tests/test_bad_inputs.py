@@ -1223,7 +1223,12 @@ def test_chapter_parameters(chapter, params, text, tmp_path, checkout_unchanged)
         if any(o.get("output_type") == "error" for o in c.get("outputs", []))
     ]
     assert failed, "no cell failed"
-    tags = cells[failed[0] - 1].get("metadata", {}).get("tags", [])
+    before_failed = [  # papermill puts a cell tagged for its error link before it
+        c
+        for c in cells[: failed[0]]
+        if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])
+    ]
+    tags = before_failed[-1].get("metadata", {}).get("tags", [])
     assert "injected-parameters" in tags, (
         f"{chapter} failed in a later cell, not in the one that checks its parameters"
     )

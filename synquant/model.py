@@ -609,7 +609,15 @@ def load_weights(
         try:
             with np.load(path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in f.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        except ValueError as err:
+            if "allow_pickle" in str(err):  # never unpickled: say so, not "truncated"
+                raise WeightsError(
+                    f"{path} holds Python objects (an object array), which are never "
+                    "unpickled: save the weights as numeric arrays with "
+                    "synquant.model.save_weights"
+                ) from None
+            arrays = None
+        except (OSError, EOFError, zipfile.BadZipFile):
             arrays = None
     if arrays is None:
         raise WeightsError(f"{path} is not a readable weights file: {_not_npz(path)}")

@@ -86,6 +86,7 @@ def input_files(tmp_path_factory):
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "noacc.csv").write_text("device,method\nPCMO,proposed\n")
     np.savez(tmp_path / "complex.npz", **{**W, "W1": W["W1"].astype(np.complex64)})
+    np.savez(tmp_path / "objects.npz", **{**W, "W1": np.array([None, 1], dtype=object)})
     return tmp_path
 
 
@@ -501,6 +502,12 @@ API = [
         no_weights_and_a_file("complex.npz"),
         model.WeightsError,
         "complex.npz: W1 must be real",
+    ),
+    (
+        "load-objects",
+        no_weights_and_a_file("objects.npz"),
+        model.WeightsError,
+        "objects.npz holds Python objects (an object array), which are never",
     ),
     (
         "load-other-recipe",

@@ -1178,6 +1178,8 @@ def test_student_writes_beside_the_built_book(tmp_path, monkeypatch):
 CHAPTER_PARAMETERS = [
     ("conclusion", ["-p", "batch_recipes", "[nope]"], "'nope' is not one of"),
     ("devices", ["-p", "branch", "sideways"], "'sideways' is not one of"),
+    ("devices", ["-p", "device_names", "[PCMO, EpiRAM, PCMO]"], "'PCMO' is given mo"),
+    ("conclusion", ["-p", "seeds", "[0, 1, 0]"], "seeds=[0, 1, 0]: 0 is given more"),
     ("index", ["-p", "seed", "abc"], "parameter seed='abc' must be of type int"),
     ("introduction", ["-p", "seed", "1.5"], "parameter seed=1.5 must be of type int"),
     ("nonidealities", ["-p", "nl_spreads", "[0.0, .nan]"], "nl_spreads must be a fin"),

@@ -1,4 +1,4 @@
-"""Bad inputs over the API, the CLI and papermill, one table row each (issue 11).
+"""Bad inputs over the API, the CLI and papermill, one table row each (issues 11, 22).
 
 Every row asserts the exception type (or exit status), that the message names the input
 (the argument, the value or the file), and that no file under the checkout was created
@@ -21,6 +21,7 @@ import pytest
 
 from synquant import data, devices, evaluate, model, nonideal, optimal, quantize, stats
 from synquant.__main__ import main
+from synquant.book import student, sweeps
 from tests.conftest import DEFAULT_WEIGHTS, random_weight_set
 from tests.environment import ROOT
 
@@ -835,6 +836,12 @@ API = [
         "n_resamples must be at most 100000",
     ),
     (
+        "grid-twice",
+        lambda: sweeps.grid_runs({"device": ["PCMO"], "seed": [0, 1, 0]}, "r", "o"),
+        ValueError,
+        "grid['seed'] gives 0 more than once",
+    ),
+    (
         "optimal-reference-huge",
         lambda: optimal.levels(np.linspace(0, 1, 5000), 5, [0.1]),
         ValueError,
@@ -1079,8 +1086,6 @@ SWEEPS = [
 @pytest.mark.parametrize("argv, text", SWEEPS, ids=[" ".join(a) for a, _ in SWEEPS])
 def test_sweeps(argv, text, device_files, monkeypatch, capsys, checkout_unchanged):
     """Each refused before any training or notebook run, within a few seconds."""
-    from synquant.book import sweeps
-
     monkeypatch.chdir(device_files)
     before = _tree(device_files)
     monkeypatch.setattr(sweeps, "CONNECT_TIMEOUT", 1)
@@ -1143,8 +1148,6 @@ STUDENT = [
 @pytest.mark.parametrize("dst, executed, text", STUDENT, ids=[s[0] for s in STUDENT])
 def test_student(dst, executed, text, tmp_path, monkeypatch, capsys):
     """Refused before anything is written or deleted."""
-    from synquant.book import student
-
     src, _ = _book(tmp_path / "book")
     monkeypatch.chdir(src)
     before = _tree(tmp_path)
@@ -1162,8 +1165,6 @@ def test_student(dst, executed, text, tmp_path, monkeypatch, capsys):
 
 def test_student_writes_beside_the_built_book(tmp_path, monkeypatch):
     """The good case of the table's folders: _build/student/src, written twice."""
-    from synquant.book import student
-
     src, executed = _book(tmp_path / "book")
     monkeypatch.chdir(src)
     argv = ["student", ".", "_build/student/src", "--executed", str(executed)]

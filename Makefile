@@ -71,6 +71,7 @@ book: $(STAMP) $(WEIGHTS) $(SPREAD) $(MATHJAX)
 # tagged `solution`, built with sphinx-exercise's hide_solutions (no execution).
 student: $(STAMP) $(MATHJAX)
 	@test -d _build/jupyter_execute || { echo "error: run make book first"; exit 1; }
+	rm -rf _build/student/src
 	$(BIN)/python -m synquant.book.student student . _build/student/src --executed _build/jupyter_execute
 	$(BIN)/jupyter-book build _build/student/src -W -n --keep-going
 	rm -rf _build/student/html

@@ -75,8 +75,12 @@ PACKAGED_DIR = Path(__file__).resolve().parent / "_data" / "weights"
 HOME_VAR = "SYNQUANT_HOME"
 #: Key of the metadata (a JSON string) inside a weights file.
 META_KEY = "meta_json"
-#: Largest hidden width accepted (a typo guard; the paper's is 128).
-MAX_HIDDEN = 100_000
+#: Largest hidden width accepted: 32 times the paper's 128. One evaluation of such a
+#: network over the 10 000 test images holds a 10 000 x 4096 float32 hidden layer
+#: (164 MB), and its training a batch of 20 000 of them; a wider one (100 000: 4 GB
+#: per evaluation, 31 million weights) is almost always a typo. Checked by
+#: :class:`Recipe` and :func:`shapes` before any array is made.
+MAX_HIDDEN = 4096
 #: Keras initializers a recipe may name (checked without building a network; a test
 #: checks that Keras knows each of them).
 INITIALIZERS = (
@@ -178,7 +182,7 @@ class Recipe:
             self.hidden,
             least=1,
             most=MAX_HIDDEN,
-            hint="the paper's width is 128",
+            hint=f"a width from 1 to {MAX_HIDDEN} (the paper's is 128)",
         )
 
     @property
@@ -445,6 +449,11 @@ def check_weights(
         raise WeightsError(str(err)) from None
     if recipe is not None:
         hidden = recipe.hidden
+    elif w1.ndim == 2 and w1.shape[1] > MAX_HIDDEN:
+        raise WeightsError(
+            f"{source}: W1 has {w1.shape[1]} columns, a hidden layer wider than "
+            f"{MAX_HIDDEN} (model.MAX_HIDDEN), which the package does not evaluate"
+        )
     elif w1.ndim == 2 and w1.shape[1] >= 1:
         hidden = w1.shape[1]
     else:
@@ -600,7 +609,15 @@ def load_weights(
         try:
             with np.load(path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in f.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        except ValueError as err:
+            if "allow_pickle" in str(err):  # never unpickled: say so, not "truncated"
+                raise WeightsError(
+                    f"{path} holds Python objects (an object array), which are never "
+                    "unpickled: save the weights as numeric arrays with "
+                    "synquant.model.save_weights"
+                ) from None
+            arrays = None
+        except (OSError, EOFError, zipfile.BadZipFile):
             arrays = None
     if arrays is None:
         raise WeightsError(f"{path} is not a readable weights file: {_not_npz(path)}")

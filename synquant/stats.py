@@ -34,6 +34,7 @@ from scipy import stats as _scipy
 from . import checks
 
 __all__ = [
+    "MAX_RESAMPLES",
     "McNemar",
     "SignTest",
     "RankCorrelation",
@@ -171,9 +172,25 @@ def _check_numbers(values, name: str, least: int) -> np.ndarray:
     return a
 
 
+#: Most resamples of a bootstrap or permutation test: beyond 100 000 the Monte Carlo
+#: error of a p-value or a percentile is far below any difference the book reads.
+MAX_RESAMPLES = 100_000
+#: Memory for the resampled data held at once (bytes); above it scipy gets a batch.
+BATCH_BYTES = 256 * 2**20
+
+
+def _batch(n_resamples: int, size: int) -> int | None:
+    """Resamples per batch so that ``size`` float64 values resampled stay within
+    :data:`BATCH_BYTES`; None (all at once, as before) when they fit."""
+    per = 8 * max(1, size)
+    return None if n_resamples * per <= BATCH_BYTES else max(1, BATCH_BYTES // per)
+
+
 #: The constraints of a bootstrap's resampling arguments.
 _RESAMPLING = {
-    "n_resamples": checks.Integer(least=100),
+    "n_resamples": checks.Integer(
+        least=100, most=MAX_RESAMPLES, hint=f"from 100 to {MAX_RESAMPLES}"
+    ),
     "seed": checks.Seed(),
     "confidence": checks.Fraction(),
 }
@@ -434,12 +451,19 @@ def rank_correlation(x, y, n_resamples: int = 20000, seed: int = 0) -> RankCorre
     n = xs.size
     exact = n <= EXACT_MAX
     if not exact:
-        checks.integer("n_resamples", n_resamples, least=100)
+        checks.integer(
+            "n_resamples",
+            n_resamples,
+            least=100,
+            most=MAX_RESAMPLES,
+            hint=f"from 100 to {MAX_RESAMPLES}",
+        )
     result = _scipy.permutation_test(
         (rx,),
         rho,
         permutation_type="pairings",
         vectorized=True,
+        batch=None if exact else _batch(int(n_resamples), 2 * n),
         n_resamples=np.inf if exact else int(n_resamples),
         alternative="two-sided",
         rng=np.random.default_rng(seed),
@@ -581,6 +605,7 @@ def _interval(
         data,
         statistic,
         n_resamples=int(n_resamples),
+        batch=_batch(int(n_resamples), sum(np.size(d) for d in data)),
         vectorized=True,
         paired=paired,
         confidence_level=float(confidence),

@@ -49,7 +49,7 @@ def test_run_collects_rows(tmp_path, mnist):
     assert {r["device"] for r in rows} == {"EpiRAM"}
     assert evaluate.read_csv(collected) == rows
     assert [p.name for p in (tmp_path / "nb").glob("*/out.ipynb")] == ["out.ipynb"]
-    with pytest.raises(FileExistsError, match="pass --force"):
+    with pytest.raises(FileExistsError, match="--force"):
         sweeps.run(
             {"device": ["EpiRAM"]}, results_dir=tmp_path, collect=collected, workers=1
         )

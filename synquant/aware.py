@@ -386,7 +386,7 @@ def train(
     )
     seconds = time.perf_counter() - begin
 
-    weights = model._weights_of(net)
+    weights = model.weights_of(net)
     scores = net.predict(x_test, batch_size=len(x_test), verbose=0)
     meta = {
         "recipe": dataclasses.asdict(config.trained_recipe),
@@ -399,7 +399,7 @@ def train(
         "final_loss": history[-1],
         "test_accuracy": evaluate.accuracy(weights, x_test, y_test),
         "quantized_accuracy": float(np.mean(np.argmax(scores, axis=1) == y_test)),
-        "versions": model._versions(),
+        "versions": model.versions(),
         "mnist_sha256": data.mnist_checksum(),
     }
     return weights, meta

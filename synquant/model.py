@@ -56,6 +56,8 @@ __all__ = [
     "build",
     "train",
     "fit",
+    "weights_of",
+    "versions",
     "save_weights",
     "load_weights",
     "weights_path",
@@ -281,7 +283,9 @@ def build(recipe: Recipe | str = "paper"):
     )
 
 
-def _weights_of(model) -> dict[str, np.ndarray]:
+def weights_of(model) -> dict[str, np.ndarray]:
+    """The weight set ``{"W1", "b1", "W2", "b2"}`` (float32) of a built 784-H-10 Keras
+    network (layers "hidden" and "output"; zeros for absent biases)."""
     hidden, output = model.get_layer("hidden"), model.get_layer("output")
     out = {}
     for k, layer in (("1", hidden), ("2", output)):
@@ -405,7 +409,7 @@ def train(
         loss, targets = "mean_squared_error", np.eye(10, dtype=np.float32)[y_train]
     fit(net, x_train, targets, recipe, loss, progress=sys.stdout.isatty())
 
-    weights = _weights_of(net)
+    weights = weights_of(net)
     predicted = np.argmax(
         net.predict(x_test, batch_size=len(x_test), verbose=0), axis=1
     )
@@ -415,13 +419,14 @@ def train(
         "seed": seed,
         "epochs": recipe.epochs,
         "test_accuracy": float(np.mean(predicted == y_test)),
-        "versions": _versions(),
+        "versions": versions(),
         "mnist_sha256": data.mnist_checksum(),
     }
     return weights, meta
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
+    """The versions a network was trained with (Python, numpy, Keras, JAX, machine)."""
     import jax
     import keras
 

@@ -241,7 +241,7 @@ def test_fit_is_keras_fit_bit_for_bit(small_mnist):
                 loss="sparse_categorical_crossentropy",
             )
             net.fit(x, y, batch_size=1000, epochs=2, shuffle=True, verbose=0)
-        out.append(model._weights_of(net))
+        out.append(model.weights_of(net))
     for key in out[0]:
         np.testing.assert_array_equal(out[0][key], out[1][key], err_msg=key)
 

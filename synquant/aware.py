@@ -522,7 +522,10 @@ class Grid:
     Fine-tuned (the broad grid): PCMO at ``levels`` for seed 0, at ``seed_levels``
     for every one of ``seeds``, and every benchmark device at ``device_levels``
     (seed 0); from scratch: PCMO at ``scratch_levels`` for ``scratch_seeds``; with
-    PCMO's write noise in training (fine-tuned): ``noise_levels``, seed 0, proposed.
+    write noise in training (fine-tuned): ``noise_levels``, seed 0, proposed, at each
+    of ``noise_sigmas`` (None: PCMO's own), where the Monte Carlo of
+    :func:`synquant.nonideal.monte_carlo` (``trials``) then scores the post-training,
+    the device-aware and the noise-aware network.
     The defaults fit about an hour of two shared cores (a fine-tuning takes about 20 s
     of CPU, a training from scratch ten times that).
     Every fixed-level method of ``methods`` each time. ``keep``: the networks saved
@@ -537,6 +540,7 @@ class Grid:
     scratch_levels: tuple[int, ...] = (5,)
     scratch_seeds: tuple[int, ...] = (0,)
     noise_levels: tuple[int, ...] = (5, 10)
+    noise_sigmas: tuple[float | None, ...] = (None, 0.05)
     trials: int = 20
     finetune_epochs: int = FINETUNE_EPOCHS
     scratch_epochs: int | None = None
@@ -555,7 +559,8 @@ class Grid:
         ]
         out += [self._finetune(k, L, "PCMO", 0) for L in self.levels for k in m]
         out += [
-            self._finetune("proposed", L, "PCMO", 0, sigma=None)
+            self._finetune("proposed", L, "PCMO", 0, sigma=sigma)
+            for sigma in self.noise_sigmas
             for L in self.noise_levels
         ]
         out += [
@@ -686,40 +691,47 @@ def run_grid(
         acc = score(weights, c, c.method, c.levels, c.training)
         rows.append(_row(c, c.method, c.levels, c.seed, acc, **trained))
 
-    # write noise: the book's network against the noise-aware and the plain aware one
-    for L in grid.noise_levels:
-        noisy = grid._finetune("proposed", L, "PCMO", 0, sigma=None)
-        plain = grid._finetune("proposed", L, "PCMO", 0)
-        base, _ = model.resolve_weights(None, plain.recipe, 0)
-        nets = [("post-training", base, {})]
-        for c in (plain, noisy):
-            directory = None if grid.kept(c) else model.cache_dir() / SUBDIR
-            weights, meta = load(weights_path(c, directory), c)
-            info = {
-                "training": c.training,
-                "epochs": c.epochs,
-                "learning_rate": c.learning_rate,
-                "sigma": c.sigma,
-                "train_seconds": meta["train_seconds"],
-            }
-            nets.append((c.training, weights, info))
-        for training, weights, info in nets:
-            acc = nonideal.monte_carlo(
-                weights, "proposed", L, "PCMO", trials=grid.trials, seed=0
-            )
-            rows += [
-                _row(
-                    plain,
+    # write noise: the book's network against the device-aware and noise-aware ones
+    for sigma in grid.noise_sigmas:
+        for L in grid.noise_levels:
+            noisy = grid._finetune("proposed", L, "PCMO", 0, sigma=sigma)
+            plain = grid._finetune("proposed", L, "PCMO", 0)
+            base, _ = model.resolve_weights(None, plain.recipe, 0)
+            nets = [("post-training", base, {})]
+            for c in (plain, noisy):
+                directory = None if grid.kept(c) else model.cache_dir() / SUBDIR
+                weights, meta = load(weights_path(c, directory), c)
+                info = {
+                    "training": c.training,
+                    "epochs": c.epochs,
+                    "learning_rate": c.learning_rate,
+                    "sigma": c.sigma,
+                    "train_seconds": meta["train_seconds"],
+                }
+                nets.append((c.training, weights, info))
+            for training, weights, info in nets:
+                acc = nonideal.monte_carlo(
+                    weights,
                     "proposed",
                     L,
-                    0,
-                    a,
-                    trial=t,
-                    eval_sigma=noisy.sigma,
-                    **({"training": training} | info),
+                    "PCMO",
+                    trials=grid.trials,
+                    seed=0,
+                    sigma=noisy.sigma,
                 )
-                for t, a in enumerate(acc)
-            ]
+                rows += [
+                    _row(
+                        plain,
+                        "proposed",
+                        L,
+                        0,
+                        a,
+                        trial=t,
+                        eval_sigma=noisy.sigma,
+                        **({"training": training} | info),
+                    )
+                    for t, a in enumerate(acc)
+                ]
 
     evaluate.write_csv(rows, csv_path, force=force)
     atomic_write(correct_path, lambda f: np.savez_compressed(f, **correct))

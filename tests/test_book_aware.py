@@ -163,3 +163,24 @@ def test_tables_follow_the_rows(made_up):
     assert summary[(0.05, "post-training", 5)] == pytest.approx(
         nonideal.confidence_interval(trials)
     )
+
+
+def test_noise_test_is_welch_over_the_trials(made_up):
+    from scipy import stats as scipy_stats
+
+    result = chapter.noise_test(made_up, 0.01, 5, "noise-aware-finetune")
+    trials = {
+        t: [
+            r["accuracy_pct"]
+            for r in made_up
+            if r["eval_sigma"] == 0.01 and r["training"] == t
+        ]
+        for t in ("noise-aware-finetune", "post-training")
+    }
+    welch = scipy_stats.ttest_ind(*trials.values(), equal_var=False)
+    assert result.pvalue == pytest.approx(welch.pvalue)
+    assert result.difference == pytest.approx(
+        np.mean(trials["noise-aware-finetune"]) - np.mean(trials["post-training"])
+    )
+    with pytest.raises(ValueError, match="make aware"):
+        chapter.noise_test(made_up, 0.2, 5, "noise-aware-finetune")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import stats as scipy_stats
 
 from .. import aware, evaluate, nonideal, stats
 from . import figures
@@ -28,6 +29,8 @@ __all__ = [
     "device_table",
     "seed_table",
     "noise_table",
+    "NoiseTest",
+    "noise_test",
     "goal",
 ]
 
@@ -246,6 +249,50 @@ def noise_table(rows: list[dict]):
         for (s, t, k), (m, lo, hi) in summary.items()
     ]
     return header, body, summary
+
+
+@dataclass(frozen=True)
+class NoiseTest:
+    """Two networks under the same write-noise Monte Carlo: ``difference`` (mean of A
+    minus mean of B, points) and Welch's two-sided t-test over the trials
+    (``pvalue``)."""
+
+    difference: float
+    pvalue: float
+    trials: int
+
+    def text(self) -> str:
+        return f"{self.difference:+.2f} points over {self.trials} trials each, " + (
+            stats.format_p(self.pvalue)
+        )
+
+
+def noise_test(
+    rows: list[dict], sigma: float, levels: int, a: str, b: str = "post-training"
+) -> NoiseTest:
+    """:class:`NoiseTest` of training ``a`` against ``b`` at write noise ``sigma`` and
+    ``levels`` (the trials of the comparison's Monte Carlo)."""
+    acc = {
+        t: [
+            r["accuracy_pct"]
+            for r in rows
+            if r["eval_sigma"] is not None
+            and np.isclose(r["eval_sigma"], sigma)
+            and (r["training"], r["levels"]) == (t, levels)
+        ]
+        for t in (a, b)
+    }
+    if min(len(v) for v in acc.values()) < 2:
+        raise ValueError(
+            f"no Monte Carlo of {a!r} and {b!r} at sigma {sigma:g}, {levels} levels: "
+            "run `make aware`"
+        )
+    result = scipy_stats.ttest_ind(acc[a], acc[b], equal_var=False)
+    return NoiseTest(
+        float(np.mean(acc[a]) - np.mean(acc[b])),
+        float(result.pvalue),
+        min(len(v) for v in acc.values()),
+    )
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
-from keras import ops
 
 from . import checks, data, devices, evaluate, model, nonideal, quantize
 from .files import atomic_write, check_writable
@@ -57,7 +55,6 @@ __all__ = [
     "STARTS",
     "FINETUNE_EPOCHS",
     "Config",
-    "DeviceDense",
     "levels_table",
     "build",
     "train",
@@ -66,6 +63,10 @@ __all__ = [
     "weights_path",
     "load_or_train",
     "quantized_network",
+    "correct_key",
+    "read_correct",
+    "run_grid",
+    "Grid",
     "main",
 ]
 
@@ -232,48 +233,71 @@ def levels_table(
     return hi.astype(np.int32).view(bits), values.astype(np.float32)
 
 
-class DeviceDense(keras.layers.Dense):
-    """A Dense layer whose kernel goes through a device's levels in the forward pass.
+@functools.cache
+def _device_dense():
+    """The class :class:`DeviceDense`, made at first use (importing Keras takes
+    seconds, so ``import synquant`` does not)."""
+    import keras
+    from keras import ops
 
-    ``thresholds``, ``values``: :func:`levels_table`; ``noise``: None, or the write
-    noise's standard deviation at each value (shape of ``values``, in units of
-    (Gmax - Gmin)), drawn in training only from a Keras ``SeedGenerator(seed)``. The
-    gradient of the kernel is straight-through (see the module's docstring).
-    """
+    class DeviceDense(keras.layers.Dense):
+        """A Dense layer whose kernel goes through a device's levels in the forward
+        pass.
 
-    def __init__(self, units, thresholds, values, noise=None, seed=0, **kwargs):
-        super().__init__(units, **kwargs)
-        self.thresholds = np.asarray(thresholds, dtype=np.float32)
-        self.values = np.asarray(values, dtype=np.float32)
-        self.noise = None if noise is None else np.asarray(noise, dtype=np.float32)
-        self.seed_generator = (
-            None if noise is None else keras.random.SeedGenerator(seed)
-        )
+        ``thresholds``, ``values``: :func:`levels_table`; ``noise``: None, or the write
+        noise's standard deviation at each value (shape of ``values``, in units of
+        (Gmax - Gmin)), drawn in training only from a Keras ``SeedGenerator(seed)``. The
+        gradient of the kernel is straight-through (see the module's docstring).
+        """
 
-    def quantized_kernel(self, training=False):
-        """The kernel the forward pass uses, shape (inputs, units): sign times the
-        quantized magnitude times the layer's largest magnitude."""
-        w = self.kernel
-        scale = ops.max(ops.abs(w))
-        u = w / scale
-        k = ops.searchsorted(self.thresholds, ops.reshape(ops.abs(u), (-1,)), "right")
-        g = ops.reshape(ops.take(self.values, k), ops.shape(w))
-        if training and self.noise is not None:
-            spread = ops.reshape(ops.take(self.noise, k), ops.shape(w))
-            draw = keras.random.normal(ops.shape(w), seed=self.seed_generator)
-            g = ops.clip(g + spread * draw, 0.0, 1.0)
-        q = ops.where(u < 0, -g, g) * scale
-        return ops.stop_gradient(q) + (w - ops.stop_gradient(w))
+        def __init__(self, units, thresholds, values, noise=None, seed=0, **kwargs):
+            super().__init__(units, **kwargs)
+            self.thresholds = np.asarray(thresholds, dtype=np.float32)
+            self.values = np.asarray(values, dtype=np.float32)
+            self.noise = None if noise is None else np.asarray(noise, dtype=np.float32)
+            self.seed_generator = (
+                None if noise is None else keras.random.SeedGenerator(seed)
+            )
 
-    def call(self, inputs, training=None):
-        out = ops.matmul(inputs, self.quantized_kernel(training))
-        if self.use_bias:
-            out = ops.add(out, self.bias)
-        return self.activation(out) if self.activation is not None else out
+        def quantized_kernel(self, training=False):
+            """The kernel the forward pass uses, shape (inputs, units): sign times the
+            quantized magnitude times the layer's largest magnitude."""
+            w = self.kernel
+            scale = ops.max(ops.abs(w))
+            u = w / scale
+            k = ops.searchsorted(
+                self.thresholds, ops.reshape(ops.abs(u), (-1,)), "right"
+            )
+            g = ops.reshape(ops.take(self.values, k), ops.shape(w))
+            if training and self.noise is not None:
+                spread = ops.reshape(ops.take(self.noise, k), ops.shape(w))
+                draw = keras.random.normal(ops.shape(w), seed=self.seed_generator)
+                g = ops.clip(g + spread * draw, 0.0, 1.0)
+            q = ops.where(u < 0, -g, g) * scale
+            return ops.stop_gradient(q) + (w - ops.stop_gradient(w))
+
+        def call(self, inputs, training=None):
+            out = ops.matmul(inputs, self.quantized_kernel(training))
+            if self.use_bias:
+                out = ops.add(out, self.bias)
+            return self.activation(out) if self.activation is not None else out
+
+    DeviceDense.__qualname__ = "DeviceDense"
+    return DeviceDense
 
 
-def build(config: Config) -> keras.Sequential:
-    """The recipe's 784-H-10 network with :class:`DeviceDense` layers (uncompiled)."""
+def __getattr__(name: str):
+    if name == "DeviceDense":
+        return _device_dense()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def build(config: Config):
+    """The recipe's 784-H-10 network with :class:`DeviceDense` layers, an uncompiled
+    ``keras.Sequential``."""
+    import keras
+
+    dense = _device_dense()
     recipe = config.recipe
     thresholds, values = levels_table(config.method, config.levels, config.device)
     noise = None
@@ -281,7 +305,7 @@ def build(config: Config) -> keras.Sequential:
         noise = config.sigma * np.sqrt(nonideal.pulses(values, config.device))
     output = "softmax" if recipe.loss == "crossentropy" else None
     layers = [
-        DeviceDense(
+        dense(
             units,
             thresholds,
             values,
@@ -363,6 +387,8 @@ def train(
     config = configure(
         method, levels, device, seed, recipe, start, epochs, sigma, learning_rate
     )
+    import keras  # after the checks: importing Keras takes seconds
+
     if config.start == "finetune":
         initial, source = _start_weights(config, initial)
     elif initial is not None:
@@ -614,7 +640,8 @@ def _row(config: Config, method: str, levels, seed, accuracy: float, **extra) ->
     return row
 
 
-def _key(training: str, device: str, method: str, levels: int, seed: int) -> str:
+def correct_key(training: str, device: str, method: str, levels: int, seed: int) -> str:
+    """The name of a network's per-image correctness in ``aware-correct.npz``."""
     slug = "".join(c if c.isalnum() else "_" for c in device)
     return f"{training}__{slug}__{method}__L{levels}__seed{seed}"
 
@@ -648,9 +675,8 @@ def run_grid(
     def score(weights, config, method, levels, training):
         chip = quantize.network(weights, method, levels, config.device)
         hits = evaluate.correct(chip, x_test, y_test)
-        correct[_key(training, config.device.name, method, levels, config.seed)] = (
-            np.packbits(hits)
-        )
+        key = correct_key(training, config.device.name, method, levels, config.seed)
+        correct[key] = np.packbits(hits)
         return float(np.mean(hits))
 
     # post-training: the book's networks of every seed and device in the grid

@@ -101,14 +101,14 @@ def test_goal_is_the_mean_deficit_over_seeds(made_up):
 def test_paired_is_mcnemar_on_the_cached_correctness():
     rng = np.random.default_rng(1)
     correct = {
-        aware._key(t, "PCMO", "sampling", k, 0): rng.random(10000) < p
+        aware.correct_key(t, "PCMO", "sampling", k, 0): rng.random(10000) < p
         for t, p in (("post-training", 0.86), ("aware-finetune", 0.95))
         for k in LEVELS
     }
     tests = chapter.paired(correct, "sampling", [5, 10, 25])
     assert list(tests) == [5, 10]  # 25 has no networks
-    a = correct[aware._key("aware-finetune", "PCMO", "sampling", 5, 0)]
-    b = correct[aware._key("post-training", "PCMO", "sampling", 5, 0)]
+    a = correct[aware.correct_key("aware-finetune", "PCMO", "sampling", 5, 0)]
+    b = correct[aware.correct_key("post-training", "PCMO", "sampling", 5, 0)]
     assert tests[5] == stats.mcnemar(a, b)
     with pytest.raises(ValueError, match="make aware"):
         chapter.paired(correct, "proposed", LEVELS)
@@ -117,7 +117,7 @@ def test_paired_is_mcnemar_on_the_cached_correctness():
 def test_four_curves_reads_on_the_page_and_rings_the_significant(made_up):
     rng = np.random.default_rng(2)
     correct = {
-        aware._key(t, "PCMO", m, k, 0): rng.random(10000) < p
+        aware.correct_key(t, "PCMO", m, k, 0): rng.random(10000) < p
         for m in ("proposed", "sampling")
         for t, p in (("post-training", 0.9), ("aware-finetune", 0.95))
         for k in LEVELS

@@ -105,8 +105,8 @@ def paired(
     levels missing for either side are left out."""
     out = {}
     for k in levels:
-        a = correct.get(aware._key(training, device, method, k, seed))
-        b = correct.get(aware._key(against, device, method, k, seed))
+        a = correct.get(aware.correct_key(training, device, method, k, seed))
+        b = correct.get(aware.correct_key(against, device, method, k, seed))
         if a is not None and b is not None:
             out[int(k)] = stats.mcnemar(a, b)
     if not out:

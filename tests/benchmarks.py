@@ -150,7 +150,7 @@ def training_benchmark(recipe) -> dict[str, float]:
 
     def torch_fit(epochs):
         torch.manual_seed(0)
-        xs, ys = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
+        xs, ys = torch.tensor(x), torch.tensor(y.astype(np.int64))
         net = torch.nn.Sequential(
             torch.nn.Linear(784, recipe.hidden),
             torch.nn.ReLU(),
@@ -166,7 +166,10 @@ def training_benchmark(recipe) -> dict[str, float]:
                 loss(net(xs[batch]), ys[batch]).backward()
                 optimizer.step()
 
-    out["PyTorch 2.13 (peer)"] = _epoch_seconds(torch_fit)
+    try:
+        out["PyTorch 2.13 (peer)"] = _epoch_seconds(torch_fit)
+    except ImportError as err:  # an install without torch's own dependencies
+        print(f"(PyTorch cannot train here, {err}: its peer timing is skipped)")
     return out
 
 

@@ -573,9 +573,10 @@ class Grid:
 
     def configs(self) -> list[Config]:
         """Every training of the grid, each once, the most needed first (so that an
-        interrupted run leaves the core of the comparison): PCMO at the first of
-        ``seed_levels`` for every seed, PCMO's levels, the noise-aware networks, the
-        other devices, then the trainings from scratch."""
+        interrupted run leaves the core of the comparison): PCMO at ``seed_levels`` for
+        every seed, PCMO's levels, the noise-aware networks, every device at the first
+        of ``device_levels``, the trainings from scratch, then the devices at the other
+        levels."""
         m = self.methods
         out = [
             self._finetune(k, L, "PCMO", s)
@@ -589,18 +590,19 @@ class Grid:
             for sigma in self.noise_sigmas
             for L in self.noise_levels
         ]
-        out += [
-            self._finetune(k, L, d, 0)
-            for d in devices.names()
+        devices_at = [
+            [self._finetune(k, L, d, 0) for d in devices.names() for k in m]
             for L in self.device_levels
-            for k in m
         ]
-        out += [
+        scratch = [
             configure(k, L, "PCMO", s, start="scratch", epochs=self.scratch_epochs)
             for s in self.scratch_seeds
             for L in self.scratch_levels
             for k in m
         ]
+        out += (devices_at[0] if devices_at else []) + scratch
+        for more in devices_at[1:]:
+            out += more
         return list(dict.fromkeys(out))
 
     def _finetune(self, method, levels, device, seed, sigma=0.0) -> Config:

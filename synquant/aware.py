@@ -808,6 +808,20 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--results", default=None, help="folder of the results files")
     g.add_argument("--force", action="store_true", help="overwrite the results")
     g.add_argument("--retrain", action="store_true", help="retrain cached networks")
+    g.add_argument(
+        "--device-levels",
+        type=int,
+        nargs="*",
+        default=None,
+        help="levels of every benchmark device (default: 5 10)",
+    )
+    g.add_argument(
+        "--scratch-seeds",
+        type=int,
+        nargs="*",
+        default=None,
+        help="seeds trained from scratch (default: 0)",
+    )
     return p
 
 
@@ -815,7 +829,17 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "grid":
-            print(run_grid(None, args.results, args.force, args.retrain))
+            changes = {
+                k: tuple(v)
+                for k, v in (
+                    ("device_levels", args.device_levels),
+                    ("scratch_seeds", args.scratch_seeds),
+                )
+                if v is not None
+            }
+            grid = Grid(**changes)
+            grid.configs()  # checks every training before the first
+            print(run_grid(grid, args.results, args.force, args.retrain))
             return 0
         sigma = None if args.sigma == "device" else float(args.sigma)
         config = configure(

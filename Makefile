@@ -12,7 +12,7 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book student test unit lint bench weights tolerances sweeps clean constraints help outputs
+.PHONY: install book student test unit lint bench weights tolerances sweeps aware clean constraints help outputs
 .DEFAULT_GOAL := help
 
 help:
@@ -25,6 +25,7 @@ help:
 	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
 	@echo "make sweeps  the results chapter for every device and seed, on Dask (SEEDS, DEVICES, WORKERS)"
 	@echo "make tolerances  re-measure the held-out seeds 5-9 behind the claims' tolerances"
+	@echo "make aware   the device-aware networks and their comparison (about an hour of CPU)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -102,6 +103,11 @@ SEEDS   ?= 0 1 2 3 4
 DEVICES ?= PCMO Ag:a-Si TaOx/HfOx AlOx/HfO2 "GST PCM" EpiRAM "HZO FeFET"
 sweeps: $(STAMP) $(WEIGHTS)
 	$(BIN)/python -m synquant.book.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force $(if $(WORKERS),--workers $(WORKERS))
+
+# Device-aware training (synquant.aware): trains what is not cached yet (networks beyond
+# the few kept in data/weights/aware go to ~/.cache/synquant), then rewrites the results.
+aware: $(STAMP) $(WEIGHTS)
+	nice $(BIN)/python -m synquant.aware grid --force
 
 constraints: $(STAMP)
 	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \

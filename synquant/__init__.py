@@ -7,8 +7,8 @@ A reproduction of J. E. Lee et al., "Uniform Quantization Method for Synaptic De
 curves, reference levels; ``fit`` makes a device from measured pulse data) -> ``levels``
 (snap to reference levels) -> ``quantize`` (normalize, uniform, snap, proposed,
 sampling; ``optimal`` levels) -> ``nonideal`` (Monte Carlo) -> ``evaluate`` (accuracy,
-sweeps, results files) and ``stats`` (paired tests, intervals). ``checks`` and ``files``
-are the small shared pieces.
+sweeps, results files) and ``stats`` (paired tests, intervals); ``aware`` trains the
+network through a device's levels. ``checks`` and ``files`` are the small shared pieces.
 
 ``import synquant as sq`` gives every library module (``sq.quantize.network(...)``).
 The book's chapters present it through :mod:`synquant.book`, which the library never
@@ -25,6 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 __version__ = "0.1.0"
 
 from . import (  # noqa: E402  (after the backend is chosen)
+    aware,
     checks,
     data,
     devices,
@@ -40,6 +41,7 @@ from . import (  # noqa: E402  (after the backend is chosen)
 )
 
 __all__ = [
+    "aware",
     "checks",
     "data",
     "devices",

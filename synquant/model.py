@@ -55,6 +55,9 @@ __all__ = [
     "check_weights",
     "build",
     "train",
+    "fit",
+    "weights_of",
+    "versions",
     "save_weights",
     "load_weights",
     "weights_path",
@@ -284,7 +287,9 @@ def build(recipe: Recipe | str = "paper"):
     )
 
 
-def _weights_of(model) -> dict[str, np.ndarray]:
+def weights_of(model) -> dict[str, np.ndarray]:
+    """The weight set ``{"W1", "b1", "W2", "b2"}`` (float32) of a built 784-H-10 Keras
+    network (layers "hidden" and "output"; zeros for absent biases)."""
     hidden, output = model.get_layer("hidden"), model.get_layer("output")
     out = {}
     for k, layer in (("1", hidden), ("2", output)):
@@ -294,18 +299,89 @@ def _weights_of(model) -> dict[str, np.ndarray]:
     return out
 
 
-def _progress(epochs: int):
-    """A one-line progress bar over epochs, shown only in a terminal."""
+def _loss_fn(loss: str):
+    """The per-image loss of a ``loss`` name as Keras' ``compile`` takes it."""
     import keras
 
-    class EpochBar(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.bar = keras.utils.Progbar(epochs, unit_name="epoch")
+    if loss == "sparse_categorical_crossentropy":
+        return keras.losses.sparse_categorical_crossentropy
+    return keras.losses.mean_squared_error
 
-        def on_epoch_end(self, epoch, logs=None):
-            self.bar.update(epoch + 1, [(k, v) for k, v in (logs or {}).items()])
 
-    return [EpochBar()] if sys.stdout.isatty() else []
+def fit(
+    net, x, targets, recipe: Recipe, loss: str, progress: bool = False
+) -> list[float]:
+    """Train ``net`` in place by SGD as ``net.fit(x, targets, shuffle=True)`` would.
+
+    The same draws and arithmetic as Keras' ``fit`` (a seed gives the same network, bit
+    for bit: the cached weights were trained by ``fit``), without its per-batch work:
+    the data stay on the device, and one jitted ``jax.lax.scan`` runs the SGD steps of
+    an epoch. Keras' ``fit`` draws one permutation of the images (``np.random``) before
+    its first epoch (to build the model on one batch) and one per epoch; so does this.
+    A last batch smaller than ``recipe.batch_size`` is one more step, as in ``fit``.
+
+    ``net``: a built Keras model whose forward pass may draw random numbers (Keras
+    ``SeedGenerator`` state travels as its non-trainable variables); ``x`` (N, 784)
+    float32; ``targets`` (N,) labels or (N, 10) one-hot; ``loss``:
+    ``"sparse_categorical_crossentropy"`` or ``"mean_squared_error"``. Returns the mean
+    training loss of each epoch.
+    """
+    import jax
+    import jax.numpy as jnp
+    import keras
+
+    per_image = _loss_fn(loss)
+    optimizer = keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum)
+    optimizer.build(net.trainable_variables)
+    n, size = len(x), recipe.batch_size
+    full = n // size
+
+    def loss_of(trainable, non_trainable, xb, yb):
+        out, non_trainable = net.stateless_call(
+            trainable, non_trainable, xb, training=True
+        )
+        return jnp.mean(per_image(yb, out)), non_trainable
+
+    def step(state, xb, yb):
+        trainable, non_trainable, opt = state
+        (value, non_trainable), grads = jax.value_and_grad(loss_of, has_aux=True)(
+            trainable, non_trainable, xb, yb
+        )
+        trainable, opt = optimizer.stateless_apply(opt, grads, trainable)
+        return (trainable, non_trainable, opt), value
+
+    @jax.jit
+    def epoch(state, batches, xs, ys):
+        return jax.lax.scan(lambda c, i: step(c, xs[i], ys[i]), state, batches)
+
+    last = jax.jit(lambda state, i, xs, ys: step(state, xs[i], ys[i]))
+
+    xs, ys = jnp.asarray(x), jnp.asarray(targets)
+    state = (
+        [v.value for v in net.trainable_variables],
+        [v.value for v in net.non_trainable_variables],
+        [v.value for v in optimizer.variables],
+    )
+    bar = keras.utils.Progbar(recipe.epochs, unit_name="epoch") if progress else None
+    np.random.permutation(n)  # the batch Keras' fit draws to build the model
+    history = []
+    for e in range(recipe.epochs):
+        order = np.random.permutation(n).astype(np.int32)
+        state, losses = epoch(
+            state, jnp.asarray(order[: full * size].reshape(full, size)), xs, ys
+        )
+        total, count = jnp.sum(losses) * size, full * size
+        if full * size < n:
+            state, value = last(state, jnp.asarray(order[full * size :]), xs, ys)
+            total, count = total + value * (n - full * size), n
+        history.append(float(total) / count)
+        if bar is not None:
+            bar.update(e + 1, [("loss", history[-1])])
+    for variable, value in zip(net.trainable_variables, state[0], strict=True):
+        variable.assign(value)
+    for variable, value in zip(net.non_trainable_variables, state[1], strict=True):
+        variable.assign(value)
+    return history
 
 
 def train(
@@ -335,21 +411,9 @@ def train(
         loss, targets = "sparse_categorical_crossentropy", y_train
     else:
         loss, targets = "mean_squared_error", np.eye(10, dtype=np.float32)[y_train]
-    net.compile(
-        optimizer=keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum),
-        loss=loss,
-    )
-    net.fit(
-        x_train,
-        targets,
-        batch_size=recipe.batch_size,
-        epochs=recipe.epochs,
-        shuffle=True,
-        verbose=0,
-        callbacks=_progress(recipe.epochs),
-    )
+    fit(net, x_train, targets, recipe, loss, progress=sys.stdout.isatty())
 
-    weights = _weights_of(net)
+    weights = weights_of(net)
     predicted = np.argmax(
         net.predict(x_test, batch_size=len(x_test), verbose=0), axis=1
     )
@@ -359,13 +423,14 @@ def train(
         "seed": seed,
         "epochs": recipe.epochs,
         "test_accuracy": float(np.mean(predicted == y_test)),
-        "versions": _versions(),
+        "versions": versions(),
         "mnist_sha256": data.mnist_checksum(),
     }
     return weights, meta
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
+    """The versions a network was trained with (Python, numpy, Keras, JAX, machine)."""
     import jax
     import keras
 

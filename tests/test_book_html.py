@@ -114,6 +114,7 @@ CHAPTERS = [
     "devices",
     "nonidealities",
     "optimal_levels",
+    "device_aware_training",
 ]
 
 

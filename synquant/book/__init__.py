@@ -5,9 +5,9 @@ the book runs (:mod:`~synquant.book.sensitivity`), figures
 (:mod:`~synquant.book.figures`), tables and glue (:mod:`~synquant.book.format`), the
 chapters' parameters (:mod:`~synquant.book.parameters`), one module for the pieces of a
 single chapter (:mod:`~synquant.book.optimal_levels`,
-:mod:`~synquant.book.your_device`), and the build tooling: sweeps of a chapter over a
-grid (:mod:`~synquant.book.sweeps`), the student edition
-(:mod:`~synquant.book.student`), the index's reading-order table
+:mod:`~synquant.book.your_device`, :mod:`~synquant.book.aware`), and the build
+tooling: sweeps of a chapter over a grid (:mod:`~synquant.book.sweeps`), the student
+edition (:mod:`~synquant.book.student`), the index's reading-order table
 (:mod:`~synquant.book.reading_order`, a Sphinx extension).
 
 A chapter imports two names: ``import synquant as sq`` (the library) and
@@ -15,6 +15,7 @@ A chapter imports two names: ``import synquant as sq`` (the library) and
 """
 
 from . import (
+    aware,
     figures,
     format,
     optimal_levels,
@@ -26,6 +27,7 @@ from . import (
 from .format import glue, say
 
 __all__ = [
+    "aware",
     "figures",
     "format",
     "glue",

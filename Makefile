@@ -12,7 +12,7 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book student test unit lint bench weights sweeps clean constraints help
+.PHONY: install book student test unit lint bench weights sweeps insitu clean constraints help
 .DEFAULT_GOAL := help
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make lint    ruff on the package, the tests and the chapters"
 	@echo "make bench   speed benchmarks (ratios to numpy's matmul throughput on this machine)"
 	@echo "make sweeps  the results chapter for every device and seed, on Dask (SEEDS, DEVICES, WORKERS)"
+	@echo "make insitu  on-chip training of every device (INSITU_SEEDS, INSITU_EPOCHS) into data/results/insitu.csv"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -80,6 +81,13 @@ SEEDS   ?= 0 1 2 3 4
 DEVICES ?= PCMO Ag:a-Si TaOx/HfOx AlOx/HfO2 "GST PCM" EpiRAM "HZO FeFET"
 sweeps: $(STAMP) $(WEIGHTS)
 	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force $(if $(WORKERS),--workers $(WORKERS))
+
+# On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: minutes per
+# run, one process; the cached CSV (and its .json) is what the chapter reads.
+INSITU_SEEDS  ?= 0 1 2
+INSITU_EPOCHS ?= 40
+insitu: $(STAMP)
+	nice $(BIN)/python -m synquant.insitu --seeds $(INSITU_SEEDS) --epochs $(INSITU_EPOCHS) --force
 
 constraints: $(STAMP)
 	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \

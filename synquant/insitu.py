@@ -97,6 +97,8 @@ __all__ = [
     "mapping_cost",
     "run_grid",
     "summary",
+    "spearman",
+    "compare",
 ]
 
 #: NeuroSim V3.0 manual, Table II: on-chip ("online learning") accuracy in percent.
@@ -720,6 +722,69 @@ def summary(table, last: int = 10) -> dict[str, dict[str, float]]:
             "seeds": len(v),
         }
         for name, v in out.items()
+    }
+
+
+def _ranks(values) -> np.ndarray:
+    """Ranks from 1 (smallest), ties given their average rank."""
+    v = np.asarray(values, dtype=float)
+    order = np.argsort(v, kind="stable")
+    ranks = np.empty(len(v))
+    ranks[order] = np.arange(1, len(v) + 1)
+    for value in np.unique(v):
+        tie = v == value
+        ranks[tie] = ranks[tie].mean()
+    return ranks
+
+
+def spearman(a, b) -> float:
+    """Spearman's rank correlation of two equal-length sequences (ties averaged)."""
+    ra, rb = _ranks(a), _ranks(b)
+    if len(ra) != len(rb) or len(ra) < 3:
+        raise ValueError("spearman needs two sequences of the same length, at least 3")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def compare(final: dict, within: float = 10.0) -> dict:
+    """This book's on-chip accuracies against Table II (:data:`TABLE_II`).
+
+    ``final``: :func:`summary`'s output (the ideal device, if present, is left out).
+    Returns ``{"rows": [{device, neurosim, measured, sd, difference, within}],
+    "rho": Spearman's rho over the devices, "bottom": the three lowest here,
+    "top": the three highest here, "bottom_ok": PCMO and AlOx/HfO2 among the bottom
+    three, "top_ok": EpiRAM, GST PCM and HZO FeFET the top three}``.
+    Raises ValueError when a Table II device is missing.
+    """
+    missing = [d for d in TABLE_II if d not in final]
+    if missing:
+        raise ValueError(
+            f"no results for {', '.join(missing)}: run python -m synquant.insitu "
+            "for every benchmark device"
+        )
+    rows = []
+    for name, ref in TABLE_II.items():
+        got = final[name]["accuracy"]
+        rows.append(
+            {
+                "device": name,
+                "neurosim": ref,
+                "measured": got,
+                "sd": final[name]["sd"],
+                "difference": got - ref,
+                "within": abs(got - ref) <= within,
+            }
+        )
+    names = [r["device"] for r in rows]
+    measured = [r["measured"] for r in rows]
+    order = [names[i] for i in np.argsort(measured, kind="stable")]
+    bottom, top = order[:3], order[-3:][::-1]
+    return {
+        "rows": rows,
+        "rho": spearman([r["neurosim"] for r in rows], measured),
+        "bottom": bottom,
+        "top": top,
+        "bottom_ok": {"PCMO", "AlOx/HfO2"} <= set(bottom),
+        "top_ok": set(top) == {"EpiRAM", "GST PCM", "HZO FeFET"},
     }
 
 

@@ -57,7 +57,7 @@ book: $(STAMP) $(WEIGHTS) $(MATHJAX)
 # tagged `solution`, built with sphinx-exercise's hide_solutions (no execution).
 student: $(STAMP) $(MATHJAX)
 	@test -d _build/jupyter_execute || { echo "error: run make book first"; exit 1; }
-	$(BIN)/python -m synquant.notebook student . _build/student/src --executed _build/jupyter_execute
+	$(BIN)/python -m synquant.book.student student . _build/student/src --executed _build/jupyter_execute
 	$(BIN)/jupyter-book build _build/student/src -W -n --keep-going
 	rm -rf _build/student/html
 	mv _build/student/src/_build/html _build/student/html
@@ -80,7 +80,7 @@ bench: $(STAMP) $(WEIGHTS)
 SEEDS   ?= 0 1 2 3 4
 DEVICES ?= PCMO Ag:a-Si TaOx/HfOx AlOx/HfO2 "GST PCM" EpiRAM "HZO FeFET"
 sweeps: $(STAMP) $(WEIGHTS)
-	$(BIN)/python -m synquant.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m synquant.book.sweeps --seeds $(SEEDS) --devices $(DEVICES) --force $(if $(WORKERS),--workers $(WORKERS))
 
 # On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: minutes per
 # run, one process; the cached CSV (and its .json) is what the chapter reads.

@@ -1,11 +1,18 @@
 """synquant: uniform quantization of MLP weights onto synaptic-device conductances.
 
 A reproduction of J. E. Lee et al., "Uniform Quantization Method for Synaptic Device"
-(Kwangwoon University). Modules, each one concept, in the order data flows:
+(Kwangwoon University). The library, one concept a module, in the order data flows:
 
 ``data`` (MNIST) -> ``model`` (train, save and load weights) -> ``devices`` (conductance
-curves, reference levels) -> ``quantize`` (normalize, uniform, snap, proposed, sampling)
--> ``evaluate`` (accuracy, sweeps, results files).
+curves, reference levels; ``fit`` makes a device from measured pulse data) -> ``levels``
+(snap to reference levels) -> ``quantize`` (normalize, uniform, snap, proposed,
+sampling; ``optimal`` levels) -> ``nonideal`` (Monte Carlo) -> ``evaluate`` (accuracy,
+sweeps, results files) and ``stats`` (paired tests, intervals). ``checks`` and ``files``
+are the small shared pieces.
+
+``import synquant as sq`` gives every library module (``sq.quantize.network(...)``).
+The book's chapters present it through :mod:`synquant.book`, which the library never
+imports.
 """
 
 import os
@@ -16,3 +23,33 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
+
+from . import (  # noqa: E402  (after the backend is chosen)
+    checks,
+    data,
+    devices,
+    evaluate,
+    files,
+    fit,
+    levels,
+    model,
+    nonideal,
+    optimal,
+    quantize,
+    stats,
+)
+
+__all__ = [
+    "checks",
+    "data",
+    "devices",
+    "evaluate",
+    "files",
+    "fit",
+    "levels",
+    "model",
+    "nonideal",
+    "optimal",
+    "quantize",
+    "stats",
+]

@@ -12,10 +12,11 @@ import sys
 import traceback
 from pathlib import Path
 
+from . import checks, devices, evaluate, files, fit, model, quantize
+
 
 def _levels(text: str) -> list[int]:
     """'5:25' (inclusive), '5,10,20' or '10'; each from 2 to MAX_LEVELS."""
-    from .checks import MAX_LEVELS
 
     try:
         if ":" in text:
@@ -36,21 +37,20 @@ def _levels(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"levels {text!r}: every number of levels must be at least 2"
         )
-    if max(values) > MAX_LEVELS:
+    if max(values) > checks.MAX_LEVELS:
         raise argparse.ArgumentTypeError(
-            f"levels {text!r}: every number of levels must be at most {MAX_LEVELS} (a "
-            "device holds far fewer)"
+            f"levels {text!r}: every number of levels must be at most "
+            f"{checks.MAX_LEVELS} (a device holds far fewer)"
         )
     return values
 
 
 def _recipe_options(p: argparse.ArgumentParser) -> None:
-    from .model import RECIPES
 
     p.add_argument(
         "--recipe",
         default="paper",
-        choices=sorted(RECIPES),
+        choices=sorted(model.RECIPES),
         help="training recipe (default: paper)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -72,7 +72,6 @@ def _recipe_options(p: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import devices, quantize
 
     debug = argparse.ArgumentParser(add_help=False)
     debug.add_argument(
@@ -216,8 +215,6 @@ def _fit_parser(sub, debug) -> None:
 
 
 def _fit(args) -> None:
-    from . import fit
-    from .files import check_writable
 
     if args.potentiation is None and args.depression is None:
         raise ValueError("give --potentiation LTP.csv, --depression LTD.csv, or both")
@@ -230,7 +227,7 @@ def _fit(args) -> None:
         )
     if args.seed < 0:
         raise ValueError(f"--seed {args.seed}: use an integer >= 0")
-    check_writable(args.out, force=args.force)  # before the work
+    files.check_writable(args.out, force=args.force)  # before the work
     result = fit.fit(
         args.potentiation,
         args.depression,
@@ -251,7 +248,6 @@ def _fit(args) -> None:
 def _recipe(args):
     """The recipe asked for, with the overrides of the command line (each gives its own
     tag)."""
-    from . import model
 
     recipe = model.get_recipe(args.recipe)
     changes = {
@@ -267,7 +263,6 @@ def _recipe(args):
 
 
 def _train(args) -> None:
-    from . import checks, files, model
 
     recipe, seed = _recipe(args), checks.seed(args.seed, "--seed")
     out = args.out or model.weights_path(recipe, seed, model.default_dir())
@@ -287,7 +282,6 @@ def _train(args) -> None:
 
 
 def _sweep(args) -> None:
-    from . import checks, devices, evaluate, files, model, quantize
 
     device = devices.get(args.device)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
@@ -324,7 +318,6 @@ def _sweep(args) -> None:
 
 
 def _devices(args) -> None:
-    from . import devices
 
     shown = [devices.get(d) for d in args.device] if args.device else None
     print(

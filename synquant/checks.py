@@ -2,14 +2,25 @@
 
 Every check returns the value it accepted, converted to the plain type the caller
 works with (``int``, ``float``, a numpy array, a ``Path``), so that a public function
-can
-write ``levels = checks.integer("levels", levels, least=2)`` and go on. A wrong type
-raises TypeError, a value of the right type out of range raises ValueError; the
+can write ``levels = checks.integer("levels", levels, least=2)`` and go on. A wrong
+type raises TypeError, a value of the right type out of range raises ValueError; the
 message always starts with the argument's name.
+
+A public function declares its constraints once, with :func:`validate`, in the way of
+scikit-learn's ``validate_params``::
+
+    @checks.validate(levels=checks.Levels(), seed=checks.Seed())
+    def sampling_levels(levels, device="PCMO", seed=0): ...
+
+Each constraint (:class:`Integer`, :class:`Levels`, :class:`Number`, :class:`Fraction`,
+:class:`Seed`, :class:`Choice`, :class:`Array`, :class:`Optional`) runs the check of the
+same name on the argument before the function's body, and passes on what it returned.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 from pathlib import Path
 
@@ -17,6 +28,16 @@ import numpy as np
 
 __all__ = [
     "MAX_LEVELS",
+    "validate",
+    "Array",
+    "Choice",
+    "Fraction",
+    "Integer",
+    "Levels",
+    "Number",
+    "Optional",
+    "Seed",
+    "fraction",
     "levels",
     "integer",
     "number",
@@ -115,6 +136,20 @@ def probability(name: str, value) -> float:
     return number(name, value, least=0.0, most=1.0)
 
 
+def fraction(name: str, value) -> float:
+    """``value`` as a ``float`` strictly between 0 and 1 (a significance level, a
+    confidence level)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not 0 < value < 1
+    ):
+        raise ValueError(
+            f"{name} must be a number strictly between 0 and 1, got {_show(value)}"
+        )
+    return float(value)
+
+
 def seed(value, name: str = "seed") -> int:
     """A random seed: a non-negative integer (numpy's generators take any of them)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -193,3 +228,112 @@ def path(name: str, value, suffix: str | None = None) -> Path:
     if suffix is not None and p.suffix.lower() != suffix:
         raise ValueError(f"{name} {str(p)!r} must end in {suffix}")
     return p
+
+
+# --- declared constraints -----------------------------------------------------------
+
+
+class _Constraint:
+    """A check bound to its options, called as ``constraint(name, value)``."""
+
+    def __init__(self, check, **options):
+        self._check, self._options = check, options
+
+    def __call__(self, name: str, value):
+        return self._check(name, value, **self._options)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self._options.items())
+        return f"{type(self).__name__}({shown})"
+
+
+class Integer(_Constraint):
+    """An integer in ``[least, most]`` (:func:`integer`)."""
+
+    def __init__(self, least=None, most=None, hint: str = ""):
+        super().__init__(integer, least=least, most=most, hint=hint)
+
+
+class Levels(_Constraint):
+    """A number of levels from ``least`` to :data:`MAX_LEVELS` (:func:`levels`)."""
+
+    def __init__(self, least: int = 2):
+        super().__init__(lambda name, v, least: levels(v, least, name), least=least)
+
+
+class Number(_Constraint):
+    """A finite number in ``[least, most]`` (:func:`number`)."""
+
+    def __init__(self, least=None, most=None, positive: bool = False, hint: str = ""):
+        super().__init__(number, least=least, most=most, positive=positive, hint=hint)
+
+
+class Fraction(_Constraint):
+    """A number strictly between 0 and 1 (:func:`fraction`)."""
+
+    def __init__(self):
+        super().__init__(fraction)
+
+
+class Seed(_Constraint):
+    """A non-negative integer seed (:func:`seed`)."""
+
+    def __init__(self):
+        super().__init__(lambda name, v: seed(v, name))
+
+
+class Choice(_Constraint):
+    """One of ``choices`` (:func:`choice`)."""
+
+    def __init__(self, choices):
+        super().__init__(choice, choices=tuple(choices))
+
+
+class Array(_Constraint):
+    """A real, finite array, of ``ndim`` dimensions when given
+    (:func:`finite_array`)."""
+
+    def __init__(self, ndim: int | None = None):
+        super().__init__(finite_array, ndim=ndim)
+
+
+class Optional(_Constraint):
+    """``None``, or a value that meets ``constraint``."""
+
+    def __init__(self, constraint: _Constraint):
+        super().__init__(
+            lambda name, v, inner: None if v is None else inner(name, v),
+            inner=constraint,
+        )
+
+
+def validate(**constraints):
+    """Decorator: check the named arguments of a function on every call, before its
+    body runs, each by its constraint (``name=Constraint(...)``), and pass the checked
+    (converted) values on. Arguments left at their defaults are not checked.
+
+    The constraints are kept as the function's ``constraints`` attribute, so that they
+    are declared once and can be read (by the documentation and the tests).
+    """
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        unknown = set(constraints) - set(signature.parameters)
+        if unknown:
+            raise TypeError(
+                f"validate: {func.__qualname__} has no parameter(s) "
+                f"{', '.join(sorted(unknown))}"
+            )
+
+        @functools.wraps(func)
+        def checked(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            for name, constraint in constraints.items():
+                if name in bound.arguments:
+                    bound.arguments[name] = constraint(name, bound.arguments[name])
+            return func(*bound.args, **bound.kwargs)
+
+        checked.constraints = dict(constraints)
+        return checked
+
+    return decorate

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import ROOT
+
 __all__ = [
     "load_mnist",
     "mnist_path",
@@ -31,7 +33,7 @@ __all__ = [
 ]
 
 ENV_VAR = "SYNQUANT_MNIST"
-PROJECT_FILE = Path(__file__).resolve().parent.parent / "data" / "mnist.npz"
+PROJECT_FILE = ROOT / "data" / "mnist.npz"
 
 #: SHA-256 of each array's bytes in C order, as in the standard Keras layout.
 CHECKSUMS = {

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq
 
+from .files import atomic_write, check_new
+
 __all__ = [
     "BENCHMARK",
     "DEFAULTS",
@@ -293,7 +295,7 @@ class Device:
         """Curve parameter ``a`` of a branch ('potentiation' or 'depression')."""
         return nl_to_a(
             self.nl_increase
-            if _check_branch(branch) == "potentiation"
+            if check_branch(branch) == "potentiation"
             else self.nl_decrease
         )
 
@@ -333,7 +335,8 @@ class Device:
 FIELDS = tuple(f.name for f in fields(Device))
 
 
-def _check_branch(branch: str) -> str:
+def check_branch(branch: str) -> str:
+    """``branch`` when it is one of :data:`BRANCHES`; else an error listing them."""
     if branch not in BRANCHES:
         raise ValueError(f"unknown branch {branch!r}: use one of {', '.join(BRANCHES)}")
     return branch
@@ -443,8 +446,6 @@ def save(
     ``extra``: more top-level entries; only ``{"fit": {...}}`` is allowed (what
     :func:`load` accepts). Returns the path.
     """
-    from .files import atomic_write, check_new
-
     if not isinstance(device, Device):
         raise TypeError(f"save needs a Device, got {type(device).__name__}")
     path = Path(path)

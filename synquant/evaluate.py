@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, devices, model, quantize
-from .files import atomic_write, check_writable
+from . import checks, data, devices, model, quantize, stats
+from .files import ROOT, atomic_write, check_writable, in_checkout
 
 __all__ = [
     "predict",
@@ -24,6 +24,7 @@ __all__ = [
     "accuracy",
     "accuracies",
     "sweep",
+    "paired_over_levels",
     "lookup",
     "write_csv",
     "read_csv",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: ``data/results`` of the source checkout (it exists only when running from one).
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "data" / "results"
+RESULTS_DIR = ROOT / "data" / "results"
 #: Where results go outside a checkout without a ``directory``: relative to the working
 # folder.
 LOCAL_RESULTS_DIR = Path("synquant-results")
@@ -62,12 +63,10 @@ def predict(weights: dict, x: np.ndarray) -> np.ndarray:
     return hidden @ weights["W2"] + weights.get("b2", 0)
 
 
-def _test_set(x, y):
+def test_set(x, y):
     """Inputs (N, 784) float32 and labels (N,): both given, or neither (the MNIST test
     set)."""
     if x is None and y is None:
-        from . import data
-
         _, (x_test, y_test) = data.load_mnist()
         return x_test, y_test
     if x is None or y is None:
@@ -106,7 +105,7 @@ def accuracy(
     ``x`` (N, 784) and ``y`` (N,) are given together or not at all.
     """
     weights = model.check_weights(weights)
-    x, y = _test_set(x, y)
+    x, y = test_set(x, y)
     return float(np.mean(np.argmax(predict(weights, x), axis=1) == y))
 
 
@@ -116,7 +115,7 @@ def correct(
     """Whether each input is classified correctly: bool array, shape (N,) (default: the
     10,000 MNIST test images), for paired tests between two weight sets."""
     weights = model.check_weights(weights)
-    x, y = _test_set(x, y)
+    x, y = test_set(x, y)
     return np.argmax(predict(weights, x), axis=1) == y
 
 
@@ -133,7 +132,7 @@ def accuracies(
     border pixels of MNIST) are left out of it, which changes no result. The sets are
     taken as valid (see :func:`synquant.model.check_weights`).
     """
-    x, y = _test_set(x, y)
+    x, y = test_set(x, y)
     active = np.flatnonzero(np.any(x != 0, axis=0))
     x = x[:, active]
     out = []
@@ -174,7 +173,7 @@ def _methods_list(methods) -> list[str]:
             f"methods must be a list of method names, e.g. ({methods!r},), got "
             f"{methods!r}"
         )
-    methods = [quantize._check_method(m) for m in methods]
+    methods = [quantize.check_method(m) for m in methods]
     if not methods:
         raise ValueError(
             f"methods is empty: pass at least one of {', '.join(quantize.METHODS)}"
@@ -208,9 +207,9 @@ def sweep(
     weights = model.check_weights(weights)
     levels = _levels_list(levels)
     methods = _methods_list(methods)
-    opt = quantize._options(options)
+    opt = quantize.check_options(options)
     seed = None if seed is None else checks.seed(seed)
-    x, y = _test_set(x, y)
+    x, y = test_set(x, y)
     sets = [weights] + [
         quantize.network(weights, m, L, device, **options)
         for m in methods
@@ -240,6 +239,51 @@ def sweep(
     return [{c: row[c] for c in COLUMNS} for row in rows]
 
 
+def paired_over_levels(
+    weights: dict,
+    method_a: str,
+    method_b: str,
+    levels,
+    device="PCMO",
+    x=None,
+    y=None,
+    **options,
+) -> dict[int, stats.McNemar]:
+    """:func:`synquant.stats.mcnemar` of ``method_a`` against ``method_b`` at each
+    number of levels.
+
+    Both quantize the same ``weights`` (``quantize.network`` with ``device`` and the
+    readings ``options``) and are scored on the same test images (``x``, ``y``; default:
+    the 10,000 MNIST test images). ``"software"`` names the unquantized network, for
+    either method. Returns ``{levels: McNemar}`` in the order of ``levels``.
+    """
+    device = devices.get(device)
+    levels = list(levels)
+    if not levels:
+        raise ValueError(
+            "levels is empty: pass at least one number of levels, e.g. [5, 10]"
+        )
+    for name, method in (("method_a", method_a), ("method_b", method_b)):
+        if method != "software" and method not in quantize.METHODS:
+            raise ValueError(
+                f"{name}={method!r} is not a method: use 'software' or one of "
+                f"{', '.join(quantize.METHODS)}"
+            )
+    if (x is None) != (y is None):
+        raise ValueError("pass both x and y (the test images and labels), or neither")
+    # the unquantized network is scored once, and only when a side names it
+    software = correct(weights, x, y) if "software" in (method_a, method_b) else None
+
+    def scored(method, k):
+        if method == "software":
+            return software
+        return correct(quantize.network(weights, method, k, device, **options), x, y)
+
+    return {
+        int(k): stats.mcnemar(scored(method_a, k), scored(method_b, k)) for k in levels
+    }
+
+
 def results_dir(directory: Path | str | None = None) -> Path:
     """The folder of results files: ``directory`` when given; else the checkout's
     ``data/results`` when the package runs from a source checkout; else
@@ -247,9 +291,7 @@ def results_dir(directory: Path | str | None = None) -> Path:
     installed package never writes into its own install."""
     if directory:
         return Path(directory)
-    if (
-        RESULTS_DIR.parent.parent / "pyproject.toml"
-    ).is_file() and RESULTS_DIR.parent.is_dir():
+    if in_checkout():
         return RESULTS_DIR
     return LOCAL_RESULTS_DIR
 
@@ -275,7 +317,7 @@ def results_path(
     """
     device = devices.get(device)
     levels = sorted(_levels_list(levels))
-    opt = quantize._options(options)
+    opt = quantize.check_options(options)
     seed = checks.seed(seed)
     changed = (
         []

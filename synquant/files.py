@@ -6,7 +6,16 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "check_new", "check_writable"]
+__all__ = ["ROOT", "atomic_write", "check_new", "check_writable", "in_checkout"]
+
+#: The folder above the package: the source checkout, when the package runs from one.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_checkout() -> bool:
+    """Whether the package runs from a source checkout (``data/`` beside
+    ``pyproject.toml``), rather than from an installed copy."""
+    return (ROOT / "pyproject.toml").is_file() and (ROOT / "data").is_dir()
 
 
 def check_new(*paths: Path, force: bool = False) -> None:

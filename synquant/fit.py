@@ -53,17 +53,15 @@ from scipy import sparse
 from scipy.optimize import least_squares
 
 from . import devices
-from .files import atomic_write, check_new
+from .files import ROOT, atomic_write, check_new
 
 __all__ = [
     "MIN_POINTS",
     "SYNTHETIC",
-    "TABLE_HEADER",
     "BranchFit",
     "DeviceFit",
     "FitError",
     "PulseData",
-    "accuracy_band",
     "fit",
     "fit_branch",
     "from_arrays",
@@ -74,7 +72,6 @@ __all__ = [
     "save",
     "simulate",
     "synthetic",
-    "table",
     "write_csv",
 ]
 
@@ -218,7 +215,7 @@ def from_arrays(
     pulse, conductance, cycle=None, source: str = "<data>", branch: str = "potentiation"
 ) -> PulseData:
     """Pulse-response data from arrays (checked as :func:`read_csv` checks a file)."""
-    devices._check_branch(branch)
+    devices.check_branch(branch)
     try:
         pulse = np.asarray(pulse, dtype=np.float64).ravel()
         conductance = np.asarray(conductance, dtype=np.float64).ravel()
@@ -268,7 +265,7 @@ def read_csv(path: Path | str, branch: str = "potentiation") -> PulseData:
     fewer than
     :data:`MIN_POINTS` points; FileNotFoundError for a missing file.
     """
-    devices._check_branch(branch)
+    devices.check_branch(branch)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no {branch} data file at {path}: {_HELP}")
@@ -614,7 +611,7 @@ def fit_branch(
         raise ValueError(
             f"{data.source}: over='cycles' needs a cycle column; resample 'steps'"
         )
-    devices._check_branch(branch)
+    devices.check_branch(branch)
     _integer("bootstrap", bootstrap, 0)
     _integer("seed", seed, 0)
     if not (isinstance(confidence, numbers.Real) and 0 < confidence < 1):
@@ -945,7 +942,7 @@ def simulate(
     on NeuroSim's axis). Seeded by ``seed``.
     """
     device = devices.get(device)
-    devices._check_branch(branch)
+    devices.check_branch(branch)
     if orientation not in ("measured", "neurosim"):
         raise ValueError(f"orientation={orientation!r}: use 'measured' or 'neurosim'")
     pulses = device.states - 1 if pulses is None else pulses
@@ -990,7 +987,7 @@ SYNTHETIC = devices.Device("synthetic", 60, 2.5, -3.2, 1e6, 5.0, 0.01)
 SYNTHETIC_CYCLES = 10
 SYNTHETIC_SEEDS = {"potentiation": 1, "depression": 2}
 #: Where the book ships the synthetic example.
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "devices"
+DATA_DIR = ROOT / "data" / "devices"
 SYNTHETIC_FILES = {
     "potentiation": DATA_DIR / "synthetic-LTP.csv",
     "depression": DATA_DIR / "synthetic-LTD.csv",
@@ -1002,88 +999,7 @@ def synthetic(branch: str = "potentiation") -> PulseData:
     :data:`SYNTHETIC_CYCLES` cycles and the branch's seed of :data:`SYNTHETIC_SEEDS`
     (depression as measured, from Gmax downward). ``write_csv(synthetic(b), path)``
     regenerates the shipped files."""
-    devices._check_branch(branch)
+    devices.check_branch(branch)
     return simulate(
         SYNTHETIC, branch, cycles=SYNTHETIC_CYCLES, seed=SYNTHETIC_SEEDS[branch]
     )
-
-
-def accuracy_band(
-    weights: dict,
-    result: DeviceFit,
-    levels=(5, 10),
-    methods=("sampling", "proposed"),
-    points: int = 5,
-    x=None,
-    y=None,
-) -> list[dict]:
-    """Accuracy of each method at each number of levels over the fitted NL's interval.
-
-    The fitted device's potentiation label (the branch the book quantizes onto) is set
-    to ``points`` values evenly spaced over its bootstrap interval (the estimate added),
-    the rest of the device kept; rows of :func:`synquant.evaluate.sweep` with a column
-    ``nl``.
-    """
-    from dataclasses import replace
-
-    from . import evaluate
-
-    branch = result.branches.get("potentiation")
-    if branch is None or branch.intervals.get("nl") is None:
-        raise ValueError(
-            "accuracy_band needs a fitted potentiation branch with a bootstrap "
-            "interval: fit with bootstrap > 0"
-        )
-    _integer("points", points, 2)
-    low, high = branch.intervals["nl"]
-    labels = sorted({*np.linspace(low, high, points).tolist(), branch.nl})
-    rows = []
-    for nl in labels:
-        device = replace(result.device, nl_increase=float(nl))
-        found = evaluate.sweep(weights, list(levels), methods, device, x=x, y=y)
-        rows += [{**r, "nl": float(nl)} for r in found]
-    return rows
-
-
-#: Header of :func:`table`.
-TABLE_HEADER = ["parameter", "branch", "estimate", "95 % interval", "true value"]
-
-
-def table(result: DeviceFit, truth: devices.Device | None = None) -> list[list[str]]:
-    """Rows of strings (parameter, branch, estimate, interval, true value) of a fit, for
-    a table; ``truth``: the device the data came from, where known (synthetic data),
-    else the last column says "unknown". Conductances in nS, sigma in %."""
-    rows = []
-    for name, b in result.branches.items():
-        nl_true = None
-        if truth is not None:
-            nl_true = devices.a_to_nl(truth.a(name))
-        spec = [
-            ("NL", "nl", 1.0, ".3f", nl_true),
-            ("Gmin (nS)", "g_min", 1e9, ".1f", truth and truth.g_min),
-            ("Gmax (nS)", "g_max", 1e9, ".1f", truth and truth.g_max),
-            ("sigma (%)", "sigma", 100.0, ".2f", truth and truth.sigma),
-        ]
-        for label, key, factor, fmt, true in spec:
-            iv = b.intervals.get(key)
-            rows.append(
-                [
-                    label,
-                    name,
-                    f"{getattr(b, key) * factor:{fmt}}",
-                    ""
-                    if iv is None
-                    else f"{iv[0] * factor:{fmt}} to {iv[1] * factor:{fmt}}",
-                    "unknown" if true is None else f"{true * factor:{fmt}}",
-                ]
-            )
-        rows.append(
-            [
-                "pulses",
-                name,
-                f"{b.pulses:g}",
-                "(the data's span)",
-                "unknown" if truth is None else f"{truth.states - 1}",
-            ]
-        )
-    return rows

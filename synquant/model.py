@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checks, data
-from .files import atomic_write, check_writable
+from .files import ROOT, atomic_write, check_writable, in_checkout
 
 __all__ = [
     "Recipe",
@@ -66,9 +66,8 @@ __all__ = [
     "PACKAGED_DIR",
 ]
 
-_ROOT = Path(__file__).resolve().parent.parent
 #: ``data/weights`` of the source checkout (it exists only when running from one).
-WEIGHTS_DIR = _ROOT / "data" / "weights"
+WEIGHTS_DIR = ROOT / "data" / "weights"
 #: The default recipe's weights inside an installed package (``pip install .``).
 PACKAGED_DIR = Path(__file__).resolve().parent / "_data" / "weights"
 #: Environment variable naming the user's synquant folder (cached weights in
@@ -376,12 +375,6 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _checkout() -> bool:
-    """Whether the package runs from a source checkout (``data/`` beside
-    ``pyproject.toml``)."""
-    return (_ROOT / "pyproject.toml").is_file() and (_ROOT / "data").is_dir()
-
-
 def cache_dir() -> Path:
     """The user's folder of trained weights: ``$SYNQUANT_HOME/weights`` or
     ``~/.cache/synquant/weights``."""
@@ -392,12 +385,12 @@ def cache_dir() -> Path:
 def default_dir() -> Path:
     """Where newly trained weights are saved: the checkout's ``data/weights``, else
     :func:`cache_dir`."""
-    return WEIGHTS_DIR if _checkout() else cache_dir()
+    return WEIGHTS_DIR if in_checkout() else cache_dir()
 
 
 def weights_dirs() -> list[Path]:
     """The folders searched for cached weights, in order (see the module docstring)."""
-    dirs = [WEIGHTS_DIR] if _checkout() else []
+    dirs = [WEIGHTS_DIR] if in_checkout() else []
     dirs.append(cache_dir())
     if PACKAGED_DIR.is_dir():
         dirs.append(PACKAGED_DIR)

@@ -87,7 +87,7 @@ def pulses(g, device="PCMO", branch: str = "potentiation") -> np.ndarray:
     fractional for a ``g`` between the device's levels (e.g. from the "uniform" method).
     """
     device = devices.get(device)
-    devices._check_branch(branch)
+    devices.check_branch(branch)
     g = np.asarray(g, dtype=np.float64)
     if not np.all(np.isfinite(g)):
         raise ValueError("conductances contain NaN or infinite values")
@@ -277,7 +277,7 @@ def perturb(
     device = devices.get(device)
     trials = _check_trials(trials)
     _check_mapping(mapping)
-    devices._check_branch(branch)
+    devices.check_branch(branch)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             f"rng must be a numpy Generator, got {type(rng).__name__}: pass "
@@ -404,12 +404,12 @@ def monte_carlo(
     seed = checks.seed(seed)
     device = devices.get(device)
     weights = model.check_weights(weights)
-    opt = quantize._options(options)
+    opt = quantize.check_options(options)
     _check_effects(
         device.sigma if effects.get("sigma") is None else effects["sigma"],
         *(effects.get(k, 0.0) for k in EFFECTS[1:]),
     )
-    x, y = evaluate._test_set(x, y)
+    x, y = evaluate.test_set(x, y)
     layers = quantize.layers(weights, method, levels, device, **options)
     noisy = perturb(
         layers,

@@ -32,23 +32,13 @@ milliseconds, most of it the sort.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from . import checks
-from .nearest import check_reference as _check_reference
-from .nearest import snap
+from .levels import check_reference as _check_reference
+from .levels import snap
 
-__all__ = [
-    "levels",
-    "mse",
-    "quantize",
-    "weight_mse",
-    "chosen_levels",
-    "clipping",
-    "Clipping",
-]
+__all__ = ["levels", "mse", "quantize"]
 
 #: Slack above 1 allowed for magnitudes, as for normalized weights in
 #: :mod:`synquant.quantize`.
@@ -130,6 +120,7 @@ def _choose(
     return chosen
 
 
+@checks.validate(levels=checks.Levels(least=1))
 def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.ndarray:
     """The ``levels`` reference levels that minimize the mean squared snapping error of
     ``magnitudes``.
@@ -160,7 +151,7 @@ def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.n
     largest, and so on (``np.argmin`` takes the first of equal values); the result is
     deterministic.
     """
-    count = checks.levels(levels, least=1)
+    count = levels
     ref = np.unique(_check_reference(reference))
     m = _check_magnitudes(magnitudes)
     if count >= ref.size:
@@ -184,6 +175,7 @@ def mse(magnitudes, chosen) -> float:
     return float(np.mean((m - snap(m, ref)) ** 2))
 
 
+@checks.validate(levels=checks.Levels(least=1))
 def quantize(w, levels: int, reference, keep_first: bool = False) -> np.ndarray:
     """Snap normalized weights ``w`` (any shape, in [-1, 1]) to their optimal ``levels``
     reference levels.
@@ -199,7 +191,7 @@ def quantize(w, levels: int, reference, keep_first: bool = False) -> np.ndarray:
     and floating dtype of ``w`` are kept (float32 weights give float32-rounded levels).
     An empty ``w`` comes back empty.
     """
-    count = checks.levels(levels, least=1)
+    count = levels
     w = checks.finite_array("weights", w)
     if w.size == 0:
         return snap(w, _check_reference(reference))
@@ -207,97 +199,3 @@ def quantize(w, levels: int, reference, keep_first: bool = False) -> np.ndarray:
 
 
 _optimal_levels = levels  # `levels` is shadowed by the argument inside quantize()
-
-
-# --- summaries for the optimal-levels chapter ---
-
-
-def weight_mse(
-    weights: dict, method: str, levels: int, device="PCMO", **options
-) -> float:
-    """Mean squared error of the normalized weights of both layers after quantization.
-
-    Each layer is compared in its own normalized units (``quantize.layers``), and the
-    squared errors of all weights of ``W1`` and ``W2`` are averaged together.
-    ``options``: the readings of :data:`synquant.quantize.OPTIONS`.
-    """
-    from . import quantize as _quantize
-
-    errors = []
-    layers = _quantize.layers(weights, method, levels, device, **options)
-    for name, (q, s) in layers.items():
-        w = np.asarray(weights[name], dtype=np.float64)
-        if q.shape != w.shape:  # bias="crossbar": the bias is one more row
-            bias = np.asarray(weights["b" + name[1:]], dtype=np.float64)
-            w = np.vstack([w, bias[None]])
-        errors.append(((np.asarray(q, dtype=np.float64) - w / s) ** 2).ravel())
-    return float(np.concatenate(errors).mean())
-
-
-def chosen_levels(
-    weights: dict,
-    levels: int,
-    device="PCMO",
-    layer: str = "W1",
-    branch: str = "potentiation",
-) -> dict[str, np.ndarray]:
-    """The magnitude levels each method uses for one layer (normalized, ascending).
-
-    ``{"sampling", "proposed", "optimal"}``: the device curve at ``levels`` evenly
-    spaced pulses; the uniform grid snapped to the device's reference levels (distinct
-    values); and the optimal levels for the layer's own magnitudes, zero among them.
-    """
-    from . import devices as _devices
-    from . import quantize as _quantize
-
-    device = _devices.get(device)
-    sampling = _quantize.sampling_levels(levels, device, branch)  # checks levels
-    reference = device.reference_levels(branch)
-    magnitudes = np.abs(_quantize.normalize(weights[layer])[0])
-    grid = np.linspace(0.0, 1.0, levels)
-    return {
-        "sampling": sampling,
-        "proposed": np.unique(_quantize.proposed(grid, levels, reference)),
-        "optimal": _optimal_levels(reference, levels, magnitudes, keep_first=True),
-    }
-
-
-@dataclass(frozen=True, eq=False)
-class Clipping:
-    """What the optimal levels of one layer give up at the top.
-
-    ``top``: the largest chosen level (normalized); ``count`` and ``fraction``: how many
-    of the layer's weights lie above it (and so are clipped to it); ``clipped``: the
-    weight set with only that clipping applied, everything else at full precision;
-    ``zeroed``: the same weights set to zero instead, to see whether they matter at all.
-    """
-
-    layer: str
-    levels: int
-    top: float
-    count: int
-    fraction: float
-    clipped: dict
-    zeroed: dict
-
-
-def clipping(weights: dict, levels: int, device="PCMO", layer: str = "W1") -> Clipping:
-    """The clipping that the optimal ``levels`` levels of ``layer`` impose
-    (see :class:`Clipping`)."""
-    from . import quantize as _quantize
-
-    top = float(chosen_levels(weights, levels, device, layer)["optimal"][-1])
-    w = np.asarray(weights[layer])
-    w_n, s = _quantize.normalize(w)
-    above = np.abs(w_n) > top
-    clipped = np.where(above, np.sign(w) * (top * s), w).astype(w.dtype)
-    zeroed = np.where(above, 0, w).astype(w.dtype)
-    return Clipping(
-        layer,
-        int(levels),
-        top,
-        int(above.sum()),
-        float(above.mean()),
-        {**weights, layer: clipped},
-        {**weights, layer: zeroed},
-    )

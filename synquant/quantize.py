@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks, devices, model, optimal
-from .nearest import snap
+from .levels import snap
 
 __all__ = [
     "normalize",
@@ -41,6 +41,8 @@ __all__ = [
     "layers",
     "unnormalize",
     "device_levels",
+    "check_method",
+    "check_options",
     "METHODS",
     "OPTIONS",
     "DEFAULTS",
@@ -118,6 +120,7 @@ def normalize(w, scale: float | None = None) -> tuple[np.ndarray, float]:
     ), s
 
 
+@checks.validate(levels=checks.Levels())
 def uniform(w, levels: int) -> np.ndarray:
     """Round magnitudes of normalized weights to ``levels`` evenly spaced values in
     [0, 1].
@@ -125,7 +128,6 @@ def uniform(w, levels: int) -> np.ndarray:
     ``w``: any shape, values in [-1, 1]. The result has at most ``levels`` distinct
     magnitudes, zero and one included; signs are kept.
     """
-    levels = _check_levels(levels)
     w = _check_unit(w)
     steps = levels - 1
     magnitude = np.minimum(np.floor(np.abs(w) * steps + 0.5), steps) / steps
@@ -140,12 +142,12 @@ def proposed(w, levels: int, reference) -> np.ndarray:
     return snap(uniform(w, levels), reference)
 
 
+@checks.validate(levels=checks.Levels(), branch=checks.Choice(devices.BRANCHES))
 def sampling_levels(
     levels: int, device="PCMO", branch: str = "potentiation"
 ) -> np.ndarray:
     """The device curve at ``levels`` evenly spaced pulse numbers (first, last
     included), shape (levels,)."""
-    levels = _check_levels(levels)
     return devices.get(device).conductance(np.linspace(0.0, 1.0, levels), branch)
 
 
@@ -182,7 +184,8 @@ def _check_option(name: str, value: str) -> str:
     return checks.choice(name, value, OPTIONS[name])
 
 
-def _check_method(method: str) -> str:
+def check_method(method: str) -> str:
+    """``method`` when it is one of :data:`METHODS`; else an error listing them."""
     if isinstance(method, str) and method not in METHODS and "," in method:
         raise ValueError(
             f"method {method!r} is one method: pass one of {', '.join(METHODS)}"
@@ -204,7 +207,9 @@ def _method(u, method: str, k: int, device: devices.Device, branch: str) -> np.n
     return optimal.quantize(u, k, device.reference_levels(branch), keep_first=True)
 
 
-def _options(options: dict) -> dict[str, str]:
+def check_options(options: dict) -> dict[str, str]:
+    """The readings ``options`` (names of :data:`OPTIONS`) completed with
+    :data:`DEFAULTS`; an unknown name or choice is an error naming it."""
     unknown = set(options) - set(OPTIONS)
     if unknown:
         raise ValueError(
@@ -228,8 +233,8 @@ def layers(
     the reference mapping the device holds ``(q + 1) / 2``. ``weights`` must be a
     784-H-10 network (:func:`synquant.model.check_weights`).
     """
-    opt = _options(options)
-    _check_method(method)
+    opt = check_options(options)
+    check_method(method)
     device = devices.get(device)
     k = device_levels(levels, opt["mapping"], opt["counting"])
     model.check_weights(weights)

@@ -43,11 +43,7 @@ __all__ = [
     "bootstrap_difference",
     "format_p",
     "word",
-    "paired_over_levels",
-    "claim_verdicts",
-    "ClaimVerdict",
-    "verdict_table",
-    "lead",
+    "signed",
     "over_levels",
     "OverLevels",
     "table",
@@ -71,6 +67,7 @@ def format_p(p: float) -> str:
     return f"p = {text if '.' in text else text + '.0'}"
 
 
+@checks.validate(alpha=checks.Fraction())
 def word(result, significant: str, otherwise: str, alpha: float = 0.05) -> str:
     """``significant`` when ``result.pvalue < alpha``, else ``otherwise``: the words of
     a sentence chosen by its test, so that a chapter re-run with other parameters never
@@ -79,14 +76,6 @@ def word(result, significant: str, otherwise: str, alpha: float = 0.05) -> str:
     p = getattr(result, "pvalue", None)
     if p is None:
         raise TypeError(f"result must be a test result with a pvalue, got {result!r}")
-    if (
-        isinstance(alpha, bool)
-        or not isinstance(alpha, numbers.Real)
-        or not 0 < alpha < 1
-    ):
-        raise ValueError(
-            f"alpha must be a number strictly between 0 and 1, got {alpha!r}"
-        )
     return significant if p < alpha else otherwise
 
 
@@ -153,17 +142,12 @@ def _check_numbers(values, name: str, least: int) -> np.ndarray:
     return a
 
 
-def _check_resampling(n_resamples, seed, confidence=None) -> None:
-    checks.integer("n_resamples", n_resamples, least=100)
-    checks.seed(seed)
-    if confidence is not None and (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, numbers.Real)
-        or not 0 < confidence < 1
-    ):
-        raise ValueError(
-            f"confidence must be a number strictly between 0 and 1, got {confidence!r}"
-        )
+#: The constraints of a bootstrap's resampling arguments.
+_RESAMPLING = {
+    "n_resamples": checks.Integer(least=100),
+    "seed": checks.Seed(),
+    "confidence": checks.Fraction(),
+}
 
 
 # --- McNemar ------------------------------------------------------------------------
@@ -233,54 +217,6 @@ def mcnemar(correct_a, correct_b) -> McNemar:
     return McNemar(a_only, b_only, both, neither, min(p, 1.0))
 
 
-def paired_over_levels(
-    weights: dict,
-    method_a: str,
-    method_b: str,
-    levels,
-    device="PCMO",
-    x=None,
-    y=None,
-    **options,
-) -> dict[int, McNemar]:
-    """:func:`mcnemar` of ``method_a`` against ``method_b`` at each number of levels.
-
-    Both quantize the same ``weights`` (``quantize.network`` with ``device`` and the
-    readings ``options``) and are scored on the same test images (``x``, ``y``; default:
-    the 10,000 MNIST test images). ``"software"`` names the unquantized network, for
-    either method. Returns ``{levels: McNemar}`` in the order of ``levels``.
-    """
-    from . import devices, evaluate, quantize
-
-    device = devices.get(device)
-    levels = list(levels)
-    if not levels:
-        raise ValueError(
-            "levels is empty: pass at least one number of levels, e.g. [5, 10]"
-        )
-    for name, method in (("method_a", method_a), ("method_b", method_b)):
-        if method != "software" and method not in quantize.METHODS:
-            raise ValueError(
-                f"{name}={method!r} is not a method: use 'software' or one of "
-                f"{', '.join(quantize.METHODS)}"
-            )
-    if (x is None) != (y is None):
-        raise ValueError("pass both x and y (the test images and labels), or neither")
-    # the unquantized network is scored once, and only when a side names it
-    software = (
-        evaluate.correct(weights, x, y) if "software" in (method_a, method_b) else None
-    )
-
-    def correct(method, k):
-        if method == "software":
-            return software
-        return evaluate.correct(
-            quantize.network(weights, method, k, device, **options), x, y
-        )
-
-    return {int(k): mcnemar(correct(method_a, k), correct(method_b, k)) for k in levels}
-
-
 def table(
     comparisons: dict[int, McNemar], names=("A", "B")
 ) -> tuple[list[str], list[list[str]]]:
@@ -302,7 +238,7 @@ def table(
             str(k),
             f"{m.accuracy_a:.2f}",
             f"{m.accuracy_b:.2f}",
-            _signed(m.difference),
+            signed(m.difference),
             str(m.a_only),
             str(m.b_only),
             format_p(m.pvalue).removeprefix("p = ").removeprefix("p "),
@@ -341,6 +277,7 @@ class OverLevels:
         )
 
 
+@checks.validate(alpha=checks.Fraction())
 def over_levels(comparisons: dict[int, McNemar], alpha: float = 0.05) -> OverLevels:
     """Summarize paired tests at several numbers of levels (see :class:`OverLevels`).
 
@@ -348,14 +285,6 @@ def over_levels(comparisons: dict[int, McNemar], alpha: float = 0.05) -> OverLev
     right) and where behind; a tie is an equal split of the discordant images."""
     if not comparisons:
         raise ValueError("comparisons is empty: pass the result of paired_over_levels")
-    if (
-        isinstance(alpha, bool)
-        or not isinstance(alpha, numbers.Real)
-        or not 0 < alpha < 1
-    ):
-        raise ValueError(
-            f"alpha must be a number strictly between 0 and 1, got {alpha!r}"
-        )
     levels = tuple(sorted(comparisons))
     sign = sign_test([comparisons[k].a_only - comparisons[k].b_only for k in levels])
     significant = tuple(k for k in levels if comparisons[k].pvalue < alpha)
@@ -442,6 +371,7 @@ class RankCorrelation:
         return f"Spearman {self.rho:.2f}, n = {self.n}, {how} {format_p(self.pvalue)}"
 
 
+@checks.validate(seed=checks.Seed())
 def rank_correlation(x, y, n_resamples: int = 20000, seed: int = 0) -> RankCorrelation:
     """Spearman's rank correlation of ``x`` and ``y`` with a permutation p-value.
 
@@ -474,10 +404,8 @@ def rank_correlation(x, y, n_resamples: int = 20000, seed: int = 0) -> RankCorre
 
     n = xs.size
     exact = n <= EXACT_MAX
-    if exact:
-        checks.seed(seed)
-    else:
-        _check_resampling(n_resamples, seed)
+    if not exact:
+        checks.integer("n_resamples", n_resamples, least=100)
     result = _scipy.permutation_test(
         (rx,),
         rho,
@@ -514,14 +442,16 @@ class Interval:
             bounds = f"{self.low:.2f} to {self.high:.2f} %"
             return f"{self.estimate:.2f} % ({level} interval {bounds})"
         return (
-            f"{_signed(self.estimate)} points ({level} interval {_signed(self.low)} to "
-            f"{_signed(self.high)})"
+            f"{signed(self.estimate)} points ({level} interval {signed(self.low)} to "
+            f"{signed(self.high)})"
         )
 
 
-def _signed(value: float) -> str:
-    text = f"{value:+.2f}"
-    return "0.00" if text in ("+0.00", "-0.00") else text
+def signed(value: float, digits: int = 2) -> str:
+    """``value`` with its sign and ``digits`` decimals ("+1.23", "-0.40"); a value that
+    rounds to zero prints "0.00", never "-0.00" or "+0.00"."""
+    text = f"{float(value):+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def _interval(
@@ -540,6 +470,7 @@ def _interval(
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
+@checks.validate(**_RESAMPLING)
 def bootstrap_accuracy(
     correct, n_resamples: int = 2000, seed: int = 0, confidence: float = 0.95
 ) -> Interval:
@@ -550,7 +481,6 @@ def bootstrap_accuracy(
     (``scipy.stats.bootstrap``, seeded with ``seed``, vectorized).
     """
     c = _check_correct(correct, "correct", least=2)
-    _check_resampling(n_resamples, seed, confidence)
     values = c.astype(np.float64)
 
     def percent(sample, axis=-1):
@@ -562,6 +492,7 @@ def bootstrap_accuracy(
     return Interval(float(100 * values.mean()), low, high, float(confidence), "%")
 
 
+@checks.validate(**_RESAMPLING)
 def bootstrap_difference(
     correct_a,
     correct_b,
@@ -576,7 +507,6 @@ def bootstrap_difference(
     ``correct_a``, ``correct_b``: bool per test image, same length, at least 2.
     """
     a, b = _check_pair(correct_a, correct_b, least=2)
-    _check_resampling(n_resamples, seed, confidence)
     a, b = a.astype(np.float64), b.astype(np.float64)
 
     def points(sample_a, sample_b, axis=-1):
@@ -586,127 +516,3 @@ def bootstrap_difference(
     return Interval(
         float(100 * (a.mean() - b.mean())), low, high, float(confidence), "points"
     )
-
-
-# --- the paper's claims: strict reading, tolerance, seeds ---------------------------
-
-@dataclass(frozen=True)
-class ClaimVerdict:
-    """One claim of the paper for one network and over seeds.
-
-    ``measured``, ``strict`` and ``tolerance``: this network's value and whether it
-    meets the strict reading (``paper.Claim.strict``) and the book's tolerance
-    (``paper.TOLERANCE``). ``mean``, ``sd``, ``low``, ``high``: the value over
-    ``seeds`` training seeds; ``strict_seeds`` and ``tolerance_seeds``: how many of
-    them meet each reading.
-    """
-
-    name: str
-    paper: str
-    measured: float
-    strict: bool
-    strict_criterion: str
-    tolerance: bool
-    criterion: str
-    mean: float
-    sd: float
-    low: float
-    high: float
-    seeds: int
-    strict_seeds: int
-    tolerance_seeds: int
-
-    def text(self) -> str:
-        if self.strict:
-            return "holds strictly"
-        return "holds within the tolerance only" if self.tolerance else "does not hold"
-
-
-def claim_verdicts(rows: list[dict], seed_rows: list[dict]) -> list[ClaimVerdict]:
-    """Each of the paper's claims (``paper.claims``) for one network's sweep ``rows``,
-    under the strict reading and the book's tolerance, and over the seeds of
-    ``seed_rows`` (sweeps with a ``seed`` column, as ``sensitivity.over_seeds`` gives).
-    """
-    from . import paper
-
-    if not seed_rows:
-        raise ValueError("seed_rows is empty: pass the sweeps of at least one seed")
-    here = paper.claims(rows)
-    seeds = sorted({r["seed"] for r in seed_rows})
-    per_seed = [paper.claims([r for r in seed_rows if r["seed"] == s]) for s in seeds]
-    out = []
-    for i, claim in enumerate(here):
-        values = np.array([claims[i].measured for claims in per_seed])
-        holds, words = claim.strict, claim.strict_criterion
-        out.append(
-            ClaimVerdict(
-                claim.name,
-                claim.paper,
-                float(claim.measured),
-                bool(holds),
-                words,
-                bool(claim.holds),
-                claim.criterion,
-                float(values.mean()),
-                float(values.std(ddof=1)) if values.size > 1 else 0.0,
-                float(values.min()),
-                float(values.max()),
-                len(seeds),
-                sum(claims[i].strict for claims in per_seed),
-                sum(bool(claims[i].holds) for claims in per_seed),
-            )
-        )
-    return out
-
-
-def verdict_table(verdicts: list[ClaimVerdict]) -> tuple[list[str], list[list[str]]]:
-    """``(header, rows)`` of strings for a table of :func:`claim_verdicts`."""
-    n = verdicts[0].seeds if verdicts else 0
-    header = [
-        "claim",
-        "paper",
-        "this network",
-        "strict reading",
-        "book's tolerance",
-        f"over {n} seeds",
-    ]
-
-    def yes(flag):
-        return "yes" if flag else "no"
-
-    rows = [
-        [
-            v.name,
-            v.paper,
-            f"{v.measured:.2f}",
-            f"{v.strict_criterion}: {yes(v.strict)}",
-            f"{v.criterion}: {yes(v.tolerance)}",
-            f"{v.mean:.2f} ± {v.sd:.2f} ({v.low:.2f} to {v.high:.2f}); strict "
-            f"{v.strict_seeds}/{v.seeds}, tolerance {v.tolerance_seeds}/{v.seeds}",
-        ]
-        for v in verdicts
-    ]
-    return header, rows
-
-
-def lead(rows: list[dict], levels: int = 5, by: str = "recipe") -> dict:
-    """The proposed method's accuracy minus the sampling method's (points) at
-    ``levels``, for each value of the column ``by`` (for instance, each recipe)."""
-    if rows and by not in rows[0]:
-        raise ValueError(f"rows have no column {by!r}: use one of {', '.join(rows[0])}")
-    out = {}
-    for value in dict.fromkeys(r[by] for r in rows):
-        acc = {
-            r["method"]: r["accuracy_pct"]
-            for r in rows
-            if r[by] == value and r["levels"] == levels
-        }
-        if "proposed" not in acc or "sampling" not in acc:
-            raise ValueError(
-                f"rows with {by}={value!r} lack the proposed or sampling "
-                f"method at {levels} levels"
-            )
-        out[value] = acc["proposed"] - acc["sampling"]
-    if not out:
-        raise ValueError("rows is empty: pass the rows of a sweep")
-    return out

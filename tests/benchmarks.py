@@ -85,7 +85,7 @@ def main():
     sweep = best_of(lambda: evaluate.sweep(weights, methods=("sampling", "proposed")))
     report("sweep 21 levels x 2 methods", sweep, flops / (gflops * 1e9), "< 1 s")
 
-    from synquant import sensitivity
+    from synquant.book import sensitivity
 
     seconds = best_of(sensitivity.benchmark, repeat=1)
     report("reproduction notes: quantize and evaluate", seconds, None, "< 60 s")
@@ -136,7 +136,8 @@ def bench_sweeps(device_names=None, seeds=(0, 1, 2, 3, 4)):
     the sequential run."""
     import tempfile
 
-    from synquant import devices, sweeps
+    from synquant import devices
+    from synquant.book import sweeps
 
     grid = {"device": list(device_names or devices.names()), "seed": list(seeds)}
     runs = len(grid["device"]) * len(grid["seed"])

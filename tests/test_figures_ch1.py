@@ -5,7 +5,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from synquant import devices, evaluate, figures
+from synquant import devices, evaluate
+from synquant.book import figures
 from tests.conftest import random_weight_set
 
 

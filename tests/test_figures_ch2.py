@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from synquant import devices, figures, quantize  # noqa: E402
+from synquant import devices, quantize  # noqa: E402
+from synquant.book import figures
 
 LEVELS = (5, 10, 15, 25)
 

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from synquant import figures, paper  # noqa: E402
+from synquant.book import figures, paper
 
 
 def test_lead_by_batch():

@@ -5,7 +5,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from synquant import devices, figures, fit  # noqa: E402
+from synquant import devices, fit  # noqa: E402
+from synquant.book import figures
 
 TRUE = devices.Device("true", 21, 2.0, -2.5, 1e6, 4.0, 0.02)
 

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from synquant import figures  # noqa: E402
+from synquant.book import figures
 
 LEVELS = [5, 6, 7, 8]
 METHODS = ("sampling", "proposed", "optimal")

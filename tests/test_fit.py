@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from synquant import devices, fit
+from synquant.book import your_device
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,6 +67,7 @@ def test_noise_free_fit_of_a_device_file_round_trips(tmp_path):
         fit.save(result, path)
 
 
+@pytest.mark.slow
 def test_interval_coverage_over_50_noisy_data_sets():
     # 50 seeded data sets, 10 cycles each; 200 resamples per bootstrap (not 1000) keep
     # this test near 30 s; the percentiles move by a few hundredths of NL with it.
@@ -360,6 +362,7 @@ def test_shipped_example_is_what_the_simulator_makes():
         )
 
 
+@pytest.mark.slow
 def test_cli_fit_then_sweep_round_trip(tmp_path):
     out = tmp_path / "synthetic.json"
     ltp, ltd = fit.SYNTHETIC_FILES.values()
@@ -416,6 +419,7 @@ def test_cli_fit_then_sweep_round_trip(tmp_path):
     assert "proposed" in sweep.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -468,6 +472,7 @@ def test_cli_errors_write_nothing(tmp_path, args, message):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "good.csv"]
 
 
+@pytest.mark.slow
 def test_cli_help():
     done = cli("fit", "--help", cwd=ROOT)
     assert (
@@ -488,7 +493,9 @@ def test_accuracy_band_spans_the_interval():
     x, y = rng.random((40, 784), dtype=np.float32), rng.integers(0, 10, 40)
     data = fit.simulate(TRUE, "potentiation", cycles=3, seed=2)
     result = fit.fit(data, name="band", bootstrap=30)
-    rows = fit.accuracy_band(weights, result, levels=(5, 10), points=3, x=x, y=y)
+    rows = your_device.accuracy_band(
+        weights, result, levels=(5, 10), points=3, x=x, y=y
+    )
     branch = result.branches["potentiation"]
     nls = sorted({r["nl"] for r in rows})
     assert nls[0] == pytest.approx(branch.intervals["nl"][0])
@@ -496,13 +503,13 @@ def test_accuracy_band_spans_the_interval():
     assert branch.nl in nls and len(nls) == 4
     assert len(rows) == 4 * (1 + 2 * 2)
     with pytest.raises(ValueError, match="bootstrap > 0"):
-        fit.accuracy_band(weights, fit.fit(data, bootstrap=0))
+        your_device.accuracy_band(weights, fit.fit(data, bootstrap=0))
 
 
 def test_table_of_estimates():
     data = fit.simulate(TRUE, "potentiation", cycles=3, seed=2)
     result = fit.fit(data, name="t", bootstrap=20)
-    rows = fit.table(result, TRUE)
+    rows = your_device.table(result, TRUE)
     assert [r[0] for r in rows] == [
         "NL",
         "Gmin (nS)",
@@ -510,11 +517,11 @@ def test_table_of_estimates():
         "sigma (%)",
         "pulses",
     ]
-    assert all(len(r) == len(fit.TABLE_HEADER) for r in rows)
+    assert all(len(r) == len(your_device.TABLE_HEADER) for r in rows)
     assert rows[0][4] == f"{TRUE.nl_increase:.3f}" and rows[4][4] == str(
         TRUE.states - 1
     )
     assert float(rows[0][2]) == pytest.approx(
         result.branches["potentiation"].nl, abs=1e-3
     )
-    assert all(r[4] == "unknown" for r in fit.table(result))
+    assert all(r[4] == "unknown" for r in your_device.table(result))

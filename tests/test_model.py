@@ -6,6 +6,7 @@ import pytest
 from synquant import evaluate, model
 
 
+@pytest.mark.slow
 def test_network_shapes():
     net = model.build()
     assert [tuple(w.shape) for w in net.weights] == [
@@ -14,6 +15,7 @@ def test_network_shapes():
     assert net.get_layer("hidden").activation.__name__ == "relu"
 
 
+@pytest.mark.slow
 def test_numpy_forward_equals_keras(random_weights, mnist):
     net = model.build()
     net.set_weights([random_weights[k] for k in ("W1", "b1", "W2", "b2")])
@@ -230,6 +232,7 @@ def test_old_files_read_their_sidecar(tmp_path, random_weights):
         model.load_weights(tmp_path / "old.npz")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "hidden", [1, 16, 256]
 )  # the paper's 128 is tested everywhere else
@@ -307,7 +310,7 @@ def test_resolve_weights_looks_in_checkout_then_cache_then_package(
         )  # the latest folder wins
     assert model.weights_path("paper", 0) == checkout / "paper-seed0.npz"
     # outside a checkout, new weights go to the user's cache
-    monkeypatch.setattr(model, "_checkout", lambda: False)
+    monkeypatch.setattr(model, "in_checkout", lambda: False)
     assert (
         model.default_dir() == home / "weights" and checkout not in model.weights_dirs()
     )

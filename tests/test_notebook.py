@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from synquant import notebook
+from synquant.book import format as fmt
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from synquant import notebook
     ],
 )
 def test_tidy(value, digits, expected):
-    got = notebook.tidy(value, digits)
+    got = fmt.tidy(value, digits)
     assert got == expected and type(got) is type(expected)
     if isinstance(got, float):
         assert f"{got:.2f}" != "-0.00"
@@ -31,9 +31,7 @@ def test_glue_glues_every_value_and_shows_a_table(monkeypatch):
     )
     shown = []
     monkeypatch.setattr("IPython.display.display", shown.append)
-    assert (
-        notebook.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
-    )
+    assert fmt.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
     (table,) = shown
     assert glued == {"lead": (0.0, False), "level": (5, False), "name": ("PCMO", False)}
     assert "| `lead` | 0 |" in table.data and "| `name` | PCMO |" in table.data
@@ -45,7 +43,7 @@ def test_check_readable_flags_small_text_and_coarse_figures():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from synquant import figures
+    from synquant.book import figures
 
     fig, ax = figures.new()
     ax.plot([0, 1], [0, 1], label="a line")

@@ -54,6 +54,7 @@ def wheel(tmp_path_factory):
     return found
 
 
+@pytest.mark.slow
 def test_wheel_holds_the_default_weights_and_nothing_else_of_data(wheel):
     assert len(PACKAGED) == 10  # paper-seed0..4, .npz and .json
     names = zipfile.ZipFile(wheel).namelist()
@@ -62,6 +63,7 @@ def test_wheel_holds_the_default_weights_and_nothing_else_of_data(wheel):
     assert not any(n.startswith("data/") for n in names)  # no top-level data package
 
 
+@pytest.mark.slow
 def test_installed_package_finds_its_weights_outside_the_checkout(wheel, tmp_path):
     target, work = tmp_path / "site", tmp_path / "work"
     work.mkdir()

@@ -5,7 +5,8 @@ set."""
 import numpy as np
 import pytest
 
-from synquant import evaluate, paper
+from synquant import evaluate
+from synquant.book import paper
 from tests.conftest import random_weight_set
 
 R, T = paper.REPORTED, paper.TOLERANCE

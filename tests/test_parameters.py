@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from synquant import parameters
+from synquant.book import parameters
 
 SPEC = {
     "device": str,

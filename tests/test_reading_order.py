@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from synquant.reading_order import reading_order, sort_rows
+from synquant.book.reading_order import reading_order, sort_rows
 
 INCLUDES = {
     "chapters/index": ["chapters/introduction", "chapters/results", "chapters/devices"],

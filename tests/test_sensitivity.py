@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from synquant import devices, evaluate, paper, quantize, sensitivity
+from synquant import devices, evaluate, quantize
+from synquant.book import paper, sensitivity
 
 LEVELS = (5, 10, 25)
 
@@ -45,23 +46,24 @@ def test_claims_by_groups_in_order_and_checks_the_column():
         sensitivity.claims_by([], "seed")
 
 
-def test_claim_spread_counts_strict_and_tolerance_separately():
+def test_claim_verdicts_count_strict_and_tolerance_separately():
     # seed 0 meets the gap tolerance, seed 1 not; strict counts follow Claim.strict
     rows = sweep(gap5=8.0, seed=0) + sweep(gap5=2.0, seed=1)
-    spread = {c["claim"]: c for c in sensitivity.claim_spread(rows)}
+    spread = {v.name: v for v in paper.claim_verdicts(sweep(gap5=8.0), rows)}
     gap = spread["proposed ahead at 5 levels"]
-    assert (gap["mean"], gap["min"], gap["max"]) == pytest.approx((5.0, 2.0, 8.0))
-    assert gap["sd"] == pytest.approx(np.std([8.0, 2.0], ddof=1))
-    assert gap["meet"] == 1 and gap["seeds"] == 2
+    assert (gap.mean, gap.low, gap.high) == pytest.approx((5.0, 2.0, 8.0))
+    assert gap.sd == pytest.approx(np.std([8.0, 2.0], ddof=1))
+    assert gap.tolerance_seeds == 1 and gap.seeds == 2
+    assert gap.measured == pytest.approx(8.0) and gap.tolerance
     per_seed = [{c.name: c for c in paper.claims(sweep(gap5=g))} for g in (8.0, 2.0)]
-    for name, c in spread.items():
-        assert c["strict"] == sum(bool(p[name].strict) for p in per_seed)
-        assert c["meet"] == sum(bool(p[name].holds) for p in per_seed)
+    for name, v in spread.items():
+        assert v.strict_seeds == sum(bool(p[name].strict) for p in per_seed)
+        assert v.tolerance_seeds == sum(bool(p[name].holds) for p in per_seed)
 
 
 def test_spread_table_never_prints_negative_zero():
     rows = sweep(worst=-0.001, seed=0) + sweep(worst=-0.002, seed=1)
-    table = sensitivity.spread_table(sensitivity.claim_spread(rows))
+    table = sensitivity.spread_table(paper.claim_verdicts(sweep(worst=-0.001), rows))
     assert len(table) == len(paper.claims(sweep())) and all(len(r) == 6 for r in table)
     assert not any("-0.00" in cell for row in table for cell in map(str, row))
 
@@ -80,7 +82,7 @@ def test_spread_table_never_prints_negative_zero():
     ],
 )
 def test_verdict_rules(meet, seeds, failing, strict, expected):
-    assert sensitivity.verdict(meet, seeds, failing, strict) == expected
+    assert paper.verdict(meet, seeds, failing, strict) == expected
 
 
 @pytest.mark.parametrize(
@@ -88,7 +90,7 @@ def test_verdict_rules(meet, seeds, failing, strict, expected):
 )
 def test_verdict_rejects_impossible_counts(meet, seeds, strict):
     with pytest.raises(ValueError, match="meet"):
-        sensitivity.verdict(meet, seeds, (), strict)
+        paper.verdict(meet, seeds, (), strict)
 
 
 def test_verdict_and_option_tables_name_the_failing_readings():
@@ -99,19 +101,20 @@ def test_verdict_and_option_tables_name_the_failing_readings():
         + sweep(changed="bias")
     )
     option_claims = sensitivity.claims_by(options, "changed")
-    table = {
-        r[0]: r
-        for r in sensitivity.verdict_table(
-            sensitivity.claim_spread(seeds), option_claims
-        )
-    }
+    header, body = paper.verdict_table(
+        paper.claim_verdicts(sweep(), seeds), option_claims
+    )
+    assert header[-2:] == ["fails under", "verdict"]
+    table = {r[0]: r for r in body}
     gap = table["proposed ahead at 5 levels"]
     claim = {c.name: c for c in paper.claims(sweep())}["proposed ahead at 5 levels"]
-    assert gap[1] == claim.strict_criterion and gap[3] == claim.criterion
-    assert gap[4] == "2 of 2"
-    assert gap[5] == "mapping: reference"
-    assert gap[6] == "holds under the default reading"
-    assert table["software accuracy"][5] == "none"
+    assert gap[3] == f"{claim.strict_criterion}: {'yes' if claim.strict else 'no'}"
+    assert gap[4] == f"{claim.criterion}: {'yes' if claim.holds else 'no'}"
+    assert gap[5].endswith("strict 0/2, tolerance 2/2")
+    assert gap[6] == "mapping: reference"
+    assert gap[7] == "holds under the default reading"
+    assert table["software accuracy"][6] == "none"
+    assert len(paper.verdict_table(paper.claim_verdicts(sweep(), seeds))[0]) == 6
     rows = sensitivity.option_table(option_claims)
     assert [r[0] for r in rows] == [
         "default reading",
@@ -122,11 +125,11 @@ def test_verdict_and_option_tables_name_the_failing_readings():
 
 
 def test_reading_title():
-    assert sensitivity.reading_title("none") == "default reading"
+    assert paper.reading_title("none") == "default reading"
     for name, choices in quantize.OPTIONS.items():
-        assert sensitivity.reading_title(name) == f"{name}: {choices[1]}"
+        assert paper.reading_title(name) == f"{name}: {choices[1]}"
     with pytest.raises(ValueError, match="unknown reading 'colour'"):
-        sensitivity.reading_title("colour")
+        paper.reading_title("colour")
 
 
 def test_recipe_table_and_batch_accuracy():
@@ -151,12 +154,12 @@ def test_recipe_table_and_batch_accuracy():
 
 
 def test_standard_error_is_binomial():
-    assert sensitivity.standard_error(50.0, 100) == pytest.approx(5.0)
-    assert sensitivity.standard_error(90.0, 10000) == pytest.approx(0.3)
-    assert sensitivity.standard_error(100.0, 10) == 0.0
+    assert paper.standard_error(50.0, 100) == pytest.approx(5.0)
+    assert paper.standard_error(90.0, 10000) == pytest.approx(0.3)
+    assert paper.standard_error(100.0, 10) == 0.0
     for bad in ((101.0, 10), (50.0, 0), (50.0, 2.5)):
         with pytest.raises(ValueError, match="accuracy in"):
-            sensitivity.standard_error(*bad)
+            paper.standard_error(*bad)
 
 
 def test_paired_test_counts_match_the_accuracies(trained, mnist):

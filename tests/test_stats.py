@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synquant import stats
+from synquant import evaluate, stats
+from synquant.book import paper
 
 
 def binomial_two_sided(k: int, n: int) -> float:
@@ -399,7 +400,7 @@ def test_paired_over_levels_matches_mcnemar_of_each_network():
     rng = np.random.default_rng(2)
     x = rng.random((300, 784)).astype(np.float32)
     y = rng.integers(0, 10, 300)
-    result = stats.paired_over_levels(
+    result = evaluate.paired_over_levels(
         weights, "proposed", "sampling", [3, 6], "PCMO", x, y
     )
     assert list(result) == [3, 6]
@@ -409,7 +410,7 @@ def test_paired_over_levels_matches_mcnemar_of_each_network():
         assert test == stats.mcnemar(a, b)
         assert test.accuracy_a == pytest.approx(100 * a.mean())
         assert test.accuracy_b == pytest.approx(100 * b.mean())
-    software = stats.paired_over_levels(
+    software = evaluate.paired_over_levels(
         weights, "software", "uniform", [4], "PCMO", x, y
     )
     unq = evaluate.correct(weights, x, y)
@@ -437,7 +438,7 @@ def test_paired_over_levels_bad_input(kwargs, words):
         **kwargs,
     }
     with pytest.raises(ValueError) as info:
-        stats.paired_over_levels(**args)
+        evaluate.paired_over_levels(**args)
     assert words in str(info.value)
 
 
@@ -525,7 +526,7 @@ def sweep_rows(software, proposed, sampling, seed=0, recipe="paper"):
 def claims_of(software, p10, gap5, worst):
     """paper.claims of a sweep with the given software accuracy, proposed at 10
     levels, lead at 5 levels and worst lead (at 25 levels)."""
-    from synquant import paper
+    from synquant.book import paper
 
     def proposed(k):
         return {5: 90.0, 10: p10}.get(k, 95.0)
@@ -545,7 +546,7 @@ def test_claim_verdicts_over_seeds():
     for seed, rows in ((1, rows1), (2, rows2)):
         for r in rows:
             r["seed"] = seed
-    verdicts = stats.claim_verdicts(rows0, rows0 + rows1 + rows2)
+    verdicts = paper.claim_verdicts(rows0, rows0 + rows1 + rows2)
     assert [v.name for v in verdicts] == [c.name for c in claims0]
     gap = verdicts[3]
     assert gap.measured == pytest.approx(10.5) and gap.strict and gap.tolerance
@@ -561,23 +562,23 @@ def test_claim_verdicts_over_seeds():
     )
     assert (every.strict_seeds, every.tolerance_seeds) == (1, 3)  # -0.09 >= -0.15
     assert gap.text() == "holds strictly"
-    header, body = stats.verdict_table(verdicts)
+    header, body = paper.verdict_table(verdicts)
     assert header[-1] == "over 3 seeds" and len(body) == 5
     assert body[3][2] == "10.50" and body[3][3].endswith(": yes")
     assert "strict 1/3, tolerance 2/3" in body[3][5]
     with pytest.raises(ValueError, match="seed_rows is empty"):
-        stats.claim_verdicts(rows0, [])
+        paper.claim_verdicts(rows0, [])
 
 
 def test_lead_by_recipe():
     rows = sweep_rows(96.0, lambda k: 95.0, lambda k: 90.0 + k / 10, recipe="a")
     rows += sweep_rows(97.0, lambda k: 94.0, lambda k: 93.5, recipe="b")
-    assert stats.lead(rows, 5) == pytest.approx({"a": 4.5, "b": 0.5})
-    assert stats.lead(rows, 10, by="recipe")["a"] == pytest.approx(4.0)
+    assert paper.lead(rows, 5) == pytest.approx({"a": 4.5, "b": 0.5})
+    assert paper.lead(rows, 10, by="recipe")["a"] == pytest.approx(4.0)
     with pytest.raises(ValueError, match="lack the proposed or sampling method at 30"):
-        stats.lead(rows, 30)
+        paper.lead(rows, 30)
     with pytest.raises(ValueError, match="rows have no column 'batch'"):
-        stats.lead(rows, 5, by="batch")
+        paper.lead(rows, 5, by="batch")
 
 
 def test_word_follows_the_test():

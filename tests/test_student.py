@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from synquant import notebook
+from synquant.book import student
 from tests import book
 from tests.environment import ROOT
 
@@ -45,12 +45,12 @@ def fixture_chapter():
 
 def test_strip_solutions_removes_exactly_the_solution_cells():
     nb = fixture_chapter()
-    stripped = notebook.strip_solutions(nb)
+    stripped = student.strip_solutions(nb)
     assert [c.source for c in stripped.cells] == [
         nb.cells[i].source for i in (0, 1, 2, 6)
     ]
     assert len(nb.cells) == 7, "the original is left as it was"
-    assert notebook.strip_solutions(stripped).cells == stripped.cells
+    assert student.strip_solutions(stripped).cells == stripped.cells
 
 
 def test_student_sources_of_a_fixture_book(tmp_path):
@@ -64,7 +64,7 @@ def test_student_sources_of_a_fixture_book(tmp_path):
     )
     (src / "refs.bib").write_text("")
     dst = tmp_path / "student"
-    assert notebook.main(["student", str(src), str(dst)]) == 0
+    assert student.main(["student", str(src), str(dst)]) == 0
     chapter = nbformat.read(dst / "chapters" / "tiny.ipynb", as_version=4)
     text = "\n".join(c.source for c in chapter.cells)
     assert (
@@ -79,7 +79,7 @@ def test_student_sources_of_a_fixture_book(tmp_path):
     assert (dst / "refs.bib").is_file() and (dst / "_toc.yml").is_file()
     # never into the book's own folders
     for unsafe in (src, src / "chapters", tmp_path):
-        assert notebook.main(["student", str(src), str(unsafe)]) == 1
+        assert student.main(["student", str(src), str(unsafe)]) == 1
     assert (src / "chapters" / "tiny.ipynb").is_file()
 
 
@@ -111,7 +111,7 @@ def test_glued_values_kept_aside_by_myst_nb_go_back_into_the_edition(tmp_path):
             }
         )
     )
-    notebook.student_sources(src, tmp_path / "student", executed=tmp_path / "executed")
+    student.student_sources(src, tmp_path / "student", executed=tmp_path / "executed")
     cells = nbformat.read(
         tmp_path / "student" / "chapters" / "tiny.ipynb", as_version=4
     ).cells

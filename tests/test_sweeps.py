@@ -9,7 +9,8 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from synquant import evaluate, sweeps
+from synquant import evaluate
+from synquant.book import sweeps
 
 
 def test_parameters_are_documented():

@@ -14,11 +14,10 @@ Reproduction notes:
 * :func:`mean_rows`: Figure 2 averaged over seeds, to check against the paper;
 * :func:`claims_by`: the paper's claims for each value of a column (seed, recipe,
   reading);
-* :func:`claim_spread` and :func:`spread_table`: each claim over the seeds, under the
-  strict reading of the paper's words and under the book's tolerance, side by side;
+* :func:`spread_table`: each claim over the seeds
+  (:func:`synquant.book.paper.claim_verdicts`), under the strict reading of the paper's
+  words and under the book's tolerance, side by side;
 * :func:`recipe_table`, :func:`batch_accuracy`, :func:`option_table`;
-* :func:`verdict` and :func:`verdict_table`: the rule that sums up each claim;
-* :func:`standard_error`: the binomial standard error of an accuracy on a test set;
 * :func:`paired_test` and :func:`worst_level_tests`: McNemar tests on the same test
   images.
 
@@ -34,8 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import devices, evaluate, model, nonideal, paper, quantize, stats
-from .notebook import tidy
+from .. import devices, evaluate, model, nonideal, quantize, stats
+from . import paper
+from .format import fixed
 
 __all__ = [
     "MATERIAL_P",
@@ -43,7 +43,6 @@ __all__ = [
     "STATES",
     "batch_accuracy",
     "benchmark",
-    "claim_spread",
     "claims_by",
     "device_summary",
     "device_summary_table",
@@ -60,12 +59,8 @@ __all__ = [
     "over_states",
     "paired_test",
     "pick",
-    "reading_title",
     "recipe_table",
     "spread_table",
-    "standard_error",
-    "verdict",
-    "verdict_table",
     "within_paper",
     "fewest_levels",
     "worst_level_tests",
@@ -81,15 +76,6 @@ PAIR = ("sampling", "proposed")
 #: A difference between two methods counts as material when a paired test on the same
 #: test images gives p below this.
 MATERIAL_P = 0.05
-
-
-def _signed(value: float, digits: int = 2) -> str:
-    """``+1.23``; never ``-0.00``."""
-    return f"{tidy(value, digits):+.{digits}f}"
-
-
-def _fixed(value: float, digits: int = 2) -> str:
-    return f"{tidy(value, digits):.{digits}f}"
 
 
 # --- reproduction notes: sweeps ------------------------------------------------------
@@ -193,130 +179,27 @@ def claims_by(rows: list[dict], column: str) -> dict:
 # --- reproduction notes: claims over seeds, strict and within tolerance ---------------
 
 
-def claim_spread(rows: list[dict]) -> list[dict]:
-    """Each claim over the seeds in ``rows``: mean, sample standard deviation, range,
-    and
-    how many seeds meet it strictly (``strict``, the paper's words read as
-    ``strict_criterion``) and within the book's tolerance (``meet``, ``criterion``)."""
-    per_seed = list(claims_by(rows, "seed").values())
-    out = []
-    for name, first in per_seed[0].items():
-        values = np.array([claims[name].measured for claims in per_seed])
-        out.append(
-            {
-                "claim": name,
-                "paper": first.paper,
-                "criterion": first.criterion,
-                "strict_criterion": first.strict_criterion,
-                "mean": float(values.mean()),
-                "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-                "min": float(values.min()),
-                "max": float(values.max()),
-                "strict": int(sum(bool(claims[name].strict) for claims in per_seed)),
-                "meet": int(sum(bool(claims[name].holds) for claims in per_seed)),
-                "seeds": len(values),
-            }
-        )
-    return out
-
-
-def spread_table(spread: list[dict]) -> list[list[str]]:
+def spread_table(verdicts: list[paper.ClaimVerdict]) -> list[list[str]]:
     """Rows (claim, paper, mean ± sd, range, seeds meeting it strictly, seeds meeting
-    the tolerance) of :func:`claim_spread`'s output."""
+    the tolerance) of :func:`synquant.book.paper.claim_verdicts`' output."""
     return [
         [
-            c["claim"],
-            c["paper"],
-            f"{_fixed(c['mean'])} ± {_fixed(c['sd'])}",
-            f"{_fixed(c['min'])} to {_fixed(c['max'])}",
-            f"{c['strict']} of {c['seeds']}",
-            f"{c['meet']} of {c['seeds']}",
+            v.name,
+            v.paper,
+            f"{fixed(v.mean)} ± {fixed(v.sd)}",
+            f"{fixed(v.low)} to {fixed(v.high)}",
+            f"{v.strict_seeds} of {v.seeds}",
+            f"{v.tolerance_seeds} of {v.seeds}",
         ]
-        for c in spread
+        for v in verdicts
     ]
-
-
-def verdict(
-    meet: int, seeds: int, failing: list[str] | tuple = (), strict: int | None = None
-) -> str:
-    """The rule that sums a claim up over seeds and readings.
-
-    ``meet``: seeds (of ``seeds``) meeting the book's tolerance; ``failing``: readings
-    of
-    the method under which it fails; ``strict``: seeds meeting the paper's words
-    strictly (None: not known).
-
-    * "robust": every seed, every reading, and strictly in every seed;
-    * "robust within the tolerance": the same, but not strictly in every seed;
-    * "holds under the default reading": every seed, but some reading breaks it;
-    * "holds for most seeds" / "fragile": more / at most half of the seeds;
-    * "not reproduced": no seed.
-    """
-    if (
-        seeds < 1
-        or not 0 <= meet <= seeds
-        or (strict is not None and not 0 <= strict <= seeds)
-    ):
-        raise ValueError(
-            f"need 0 <= meet, strict <= seeds and seeds >= 1, got meet={meet}, "
-            f"strict={strict}, seeds={seeds}"
-        )
-    if meet == seeds and not failing:
-        return (
-            "robust"
-            if strict is None or strict == seeds
-            else "robust within the tolerance"
-        )
-    if meet == seeds:
-        return "holds under the default reading"
-    if meet > 0:
-        return "holds for most seeds" if 2 * meet > seeds else "fragile"
-    return "not reproduced"
-
-
-def reading_title(changed: str) -> str:
-    """A short title for a reading of :func:`over_options` ("none" is the default)."""
-    if changed == "none":
-        return "default reading"
-    if changed not in quantize.OPTIONS:
-        raise ValueError(
-            f"unknown reading {changed!r}: use 'none' or one of "
-            f"{', '.join(quantize.OPTIONS)}"
-        )
-    return f"{changed}: {quantize.OPTIONS[changed][1]}"
-
-
-def verdict_table(spread: list[dict], option_claims: dict) -> list[list[str]]:
-    """Rows (claim, strict reading, seeds meeting it, tolerance, seeds meeting it, fails
-    under, verdict): each claim of :func:`claim_spread` with the readings
-    (``option_claims``, :func:`claims_by` of :func:`over_options`' rows by "changed")
-    under which it fails within the tolerance."""
-    out = []
-    for c in spread:
-        failing = [
-            reading_title(k)
-            for k, v in option_claims.items()
-            if k != "none" and not v[c["claim"]].holds
-        ]
-        out.append(
-            [
-                c["claim"],
-                c["strict_criterion"],
-                f"{c['strict']} of {c['seeds']}",
-                c["criterion"],
-                f"{c['meet']} of {c['seeds']}",
-                ", ".join(failing) or "none",
-                verdict(c["meet"], c["seeds"], failing, c["strict"]),
-            ]
-        )
-    return out
 
 
 def option_table(option_claims: dict) -> list[list[str]]:
     """Rows (reading, then for each claim "yes (measured)" or "no (measured)")."""
     return [
-        [reading_title(k)]
-        + [f"{'yes' if c.holds else 'no'} ({_fixed(c.measured)})" for c in v.values()]
+        [paper.reading_title(k)]
+        + [f"{'yes' if c.holds else 'no'} ({fixed(c.measured)})" for c in v.values()]
         for k, v in option_claims.items()
     ]
 
@@ -369,9 +252,9 @@ def recipe_table(recipe_rows: list[dict]) -> list[list]:
             [
                 name,
                 _recipe_change(model.get_recipe(name)) or "(the book's recipe)",
-                _fixed(c["software accuracy"].measured),
-                _fixed(c["proposed, 10 levels"].measured),
-                _signed(c["proposed ahead at 5 levels"].measured, 1),
+                fixed(c["software accuracy"].measured),
+                fixed(c["proposed, 10 levels"].measured),
+                stats.signed(c["proposed ahead at 5 levels"].measured, 1),
                 f"{sum(bool(x.holds) for x in c.values())} of {len(c)}",
                 f"{sum(bool(x.strict) for x in c.values())} of {len(c)}",
             ]
@@ -419,10 +302,6 @@ def fewest_levels(
     return out
 
 
-#: The binomial standard error of an accuracy (one implementation, in :mod:`paper`).
-standard_error = paper.standard_error
-
-
 def paired_test(
     weights: dict,
     levels: int,
@@ -434,7 +313,9 @@ def paired_test(
     """McNemar's test (:func:`synquant.stats.mcnemar`) of method ``a`` against ``b`` at
     ``levels`` levels, on the same MNIST test images; ``a_only`` counts the images only
     ``a`` classifies correctly."""
-    return stats.paired_over_levels(weights, a, b, [levels], device, **options)[levels]
+    return evaluate.paired_over_levels(weights, a, b, [levels], device, **options)[
+        levels
+    ]
 
 
 def worst_level_tests(
@@ -572,9 +453,9 @@ def device_summary_table(summary: list[dict]) -> list[list]:
                 s["device"],
                 s["states"],
                 f"{s['nl']:g}",
-                _signed(s["lead_first"]),
+                stats.signed(s["lead_first"]),
                 test,
-                _signed(s["mean_lead"]),
+                stats.signed(s["mean_lead"]),
                 f"{g.positive} / {g.negative}, {stats.format_p(g.pvalue)}",
             ]
         )
@@ -702,10 +583,10 @@ def write_noise_table(per_device: list[dict]) -> list[list]:
             f"{r['sigma_pct']:.1f}",
             r["states"],
             f"{r['pulse_noise']:.1f}",
-            _fixed(r["ideal"]),
-            _fixed(r["mean"]),
-            f"{_fixed(r['low'])} to {_fixed(r['high'])}",
-            _fixed(r["loss"]),
+            fixed(r["ideal"]),
+            fixed(r["mean"]),
+            f"{fixed(r['low'])} to {fixed(r['high'])}",
+            fixed(r["loss"]),
         ]
         for r in per_device
     ]

@@ -1,8 +1,10 @@
-"""Snapping to the nearest of given levels, the step every quantization method shares.
+"""Reference levels, and snapping to the nearest of them: the step that every
+quantization method shares.
 
-It sits in its own module so that :mod:`synquant.quantize` (the paper's methods) and
-:mod:`synquant.optimal` (the levels chosen from the weights) both use it without
-importing each other. :func:`synquant.quantize.snap` is the same function.
+:mod:`synquant.quantize` (the paper's methods, uniform levels snapped to the device's
+reference levels, or the sampling method's levels) and :mod:`synquant.optimal` (levels
+chosen from the weights) both build on it. :func:`synquant.quantize.snap` is the same
+function.
 """
 
 from __future__ import annotations

@@ -14,9 +14,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import evaluate
+import numpy as np
+
+from .. import checks, devices, evaluate, quantize, stats
+from .format import fixed
 
 __all__ = [
+    "ClaimVerdict",
     "LEAD_HEADER",
     "REPORTED",
     "TABLE_HEADER",
@@ -24,13 +28,18 @@ __all__ = [
     "TOLERANCE",
     "Claim",
     "check",
+    "claim_verdicts",
     "claims",
+    "lead",
     "lead_table",
     "leads",
     "paired_tests",
+    "reading_title",
     "significance",
     "standard_error",
     "table",
+    "verdict",
+    "verdict_table",
 ]
 
 #: Figures stated in the paper's text (accuracies in percent on the MNIST test set).
@@ -149,19 +158,18 @@ def lead_table(rows: list[dict]) -> list[list[str]]:
     return [
         [
             str(L),
-            _points(acc[("sampling", L)]),
-            _points(acc[("proposed", L)]),
-            _points(lead, sign=True),
+            fixed(acc[("sampling", L)]),
+            fixed(acc[("proposed", L)]),
+            stats.signed(lead),
         ]
         for L, lead in leads(rows).items()
     ]
 
 
+@checks.validate(pvalue=checks.Number(least=0, most=1), alpha=checks.Fraction())
 def significance(pvalue: float, alpha: float = 0.05) -> str:
     """Words for a paired test's p-value: "a significant difference (p < alpha)" or
     "no significant difference (p >= alpha)"."""
-    if not 0 <= pvalue <= 1:
-        raise ValueError(f"pvalue={pvalue!r} must lie in [0, 1]")
     if pvalue < alpha:
         return f"a significant difference (p < {alpha:g})"
     return f"no significant difference (p ≥ {alpha:g})"
@@ -276,19 +284,13 @@ def table(result: list[Claim]) -> list[list[str]]:
         [
             c.name,
             c.paper,
-            _points(c.measured),
-            "" if c.difference is None else _points(c.difference, sign=True),
+            fixed(c.measured),
+            "" if c.difference is None else stats.signed(c.difference),
             c.strict_criterion,
             c.verdict,
         ]
         for c in result
     ]
-
-
-def _points(value: float, sign: bool = False) -> str:
-    """``value`` to two decimals, never "-0.00" (a rounded-away sign is dropped)."""
-    value = round(float(value), 2) + 0.0
-    return f"{value:+.2f}" if sign and value != 0 else f"{value:.2f}"
 
 
 def paired_tests(
@@ -314,8 +316,6 @@ def paired_tests(
 
     ``x``, ``y``: test images and labels (default: the MNIST test set).
     """
-    from . import devices, stats
-
     device = devices.get(device)
     _by(rows)  # the software row is needed below
     lead = leads(rows)
@@ -327,10 +327,204 @@ def paired_tests(
         )
 
     def test(a, b, L):
-        return stats.paired_over_levels(weights, a, b, [L], device, x, y, **options)[L]
+        return evaluate.paired_over_levels(weights, a, b, [L], device, x, y, **options)[
+            L
+        ]
 
     return {
         "low": test("proposed", "sampling", levels_low),
         "every_level": stats.sign_test(list(lead.values())),
         "software_10": test("software", "proposed", 10) if 10 in levels else None,
     }
+
+
+# --- the claims over seeds: strict reading, tolerance ---------------------------
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """One claim of the paper for one network and over seeds.
+
+    ``measured``, ``strict`` and ``tolerance``: this network's value and whether it
+    meets the strict reading (:attr:`Claim.strict`) and the book's tolerance
+    (:data:`TOLERANCE`). ``mean``, ``sd``, ``low``, ``high``: the value over
+    ``seeds`` training seeds; ``strict_seeds`` and ``tolerance_seeds``: how many of
+    them meet each reading.
+    """
+
+    name: str
+    paper: str
+    measured: float
+    strict: bool
+    strict_criterion: str
+    tolerance: bool
+    criterion: str
+    mean: float
+    sd: float
+    low: float
+    high: float
+    seeds: int
+    strict_seeds: int
+    tolerance_seeds: int
+
+    def text(self) -> str:
+        if self.strict:
+            return "holds strictly"
+        return "holds within the tolerance only" if self.tolerance else "does not hold"
+
+
+def claim_verdicts(rows: list[dict], seed_rows: list[dict]) -> list[ClaimVerdict]:
+    """Each of the paper's claims (``paper.claims``) for one network's sweep ``rows``,
+    under the strict reading and the book's tolerance, and over the seeds of
+    ``seed_rows`` (sweeps with a ``seed`` column, as ``sensitivity.over_seeds`` gives).
+    """
+    if not seed_rows:
+        raise ValueError("seed_rows is empty: pass the sweeps of at least one seed")
+    here = claims(rows)
+    seeds = sorted({r["seed"] for r in seed_rows})
+    per_seed = [claims([r for r in seed_rows if r["seed"] == s]) for s in seeds]
+    out = []
+    for i, claim in enumerate(here):
+        values = np.array([claims[i].measured for claims in per_seed])
+        holds, words = claim.strict, claim.strict_criterion
+        out.append(
+            ClaimVerdict(
+                claim.name,
+                claim.paper,
+                float(claim.measured),
+                bool(holds),
+                words,
+                bool(claim.holds),
+                claim.criterion,
+                float(values.mean()),
+                float(values.std(ddof=1)) if values.size > 1 else 0.0,
+                float(values.min()),
+                float(values.max()),
+                len(seeds),
+                sum(claims[i].strict for claims in per_seed),
+                sum(bool(claims[i].holds) for claims in per_seed),
+            )
+        )
+    return out
+
+
+def verdict_table(
+    verdicts: list[ClaimVerdict], option_claims: dict | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)`` of strings, one row per claim of :func:`claim_verdicts`: the
+    claim, the paper's words, this network's value, the strict reading and the
+    tolerance with this network's verdict, and the claim over the seeds.
+
+    With ``option_claims`` (``{reading: {claim name: Claim}}``, the claims under each
+    reading of the method, ``"none"`` the default), two more columns: the readings
+    under which the claim fails within the tolerance, and the :func:`verdict` that sums
+    the claim up.
+    """
+    n = verdicts[0].seeds if verdicts else 0
+    header = [
+        "claim",
+        "paper",
+        "this network",
+        "strict reading",
+        "book's tolerance",
+        f"over {n} seeds",
+    ]
+
+    def yes(flag):
+        return "yes" if flag else "no"
+
+    rows = []
+    for v in verdicts:
+        row = [
+            v.name,
+            v.paper,
+            fixed(v.measured),
+            f"{v.strict_criterion}: {yes(v.strict)}",
+            f"{v.criterion}: {yes(v.tolerance)}",
+            f"{fixed(v.mean)} ± {fixed(v.sd)} ({fixed(v.low)} to {fixed(v.high)}); "
+            f"strict {v.strict_seeds}/{v.seeds}, "
+            f"tolerance {v.tolerance_seeds}/{v.seeds}",
+        ]
+        if option_claims is not None:
+            failing = [
+                reading_title(k)
+                for k, claims_k in option_claims.items()
+                if k != "none" and not claims_k[v.name].holds
+            ]
+            row += [
+                ", ".join(failing) or "none",
+                verdict(v.tolerance_seeds, v.seeds, failing, v.strict_seeds),
+            ]
+        rows.append(row)
+    if option_claims is not None:
+        header += ["fails under", "verdict"]
+    return header, rows
+
+
+def verdict(
+    meet: int, seeds: int, failing: list[str] | tuple = (), strict: int | None = None
+) -> str:
+    """The rule that sums a claim up over seeds and readings.
+
+    ``meet``: seeds (of ``seeds``) meeting the book's tolerance; ``failing``: readings
+    of
+    the method under which it fails; ``strict``: seeds meeting the paper's words
+    strictly (None: not known).
+
+    * "robust": every seed, every reading, and strictly in every seed;
+    * "robust within the tolerance": the same, but not strictly in every seed;
+    * "holds under the default reading": every seed, but some reading breaks it;
+    * "holds for most seeds" / "fragile": more / at most half of the seeds;
+    * "not reproduced": no seed.
+    """
+    if (
+        seeds < 1
+        or not 0 <= meet <= seeds
+        or (strict is not None and not 0 <= strict <= seeds)
+    ):
+        raise ValueError(
+            f"need 0 <= meet, strict <= seeds and seeds >= 1, got meet={meet}, "
+            f"strict={strict}, seeds={seeds}"
+        )
+    if meet == seeds and not failing:
+        return (
+            "robust"
+            if strict is None or strict == seeds
+            else "robust within the tolerance"
+        )
+    if meet == seeds:
+        return "holds under the default reading"
+    if meet > 0:
+        return "holds for most seeds" if 2 * meet > seeds else "fragile"
+    return "not reproduced"
+
+
+def reading_title(changed: str) -> str:
+    """A short title for a reading of :func:`over_options` ("none" is the default)."""
+    if changed == "none":
+        return "default reading"
+    if changed not in quantize.OPTIONS:
+        raise ValueError(
+            f"unknown reading {changed!r}: use 'none' or one of "
+            f"{', '.join(quantize.OPTIONS)}"
+        )
+    return f"{changed}: {quantize.OPTIONS[changed][1]}"
+
+
+def lead(rows: list[dict], levels: int = 5, by: str = "recipe") -> dict:
+    """The proposed method's lead over the sampling method (points, :func:`leads`) at
+    ``levels``, for each value of the column ``by`` (for instance, each recipe)."""
+    if not rows:
+        raise ValueError("rows is empty: pass the rows of a sweep")
+    if by not in rows[0]:
+        raise ValueError(f"rows have no column {by!r}: use one of {', '.join(rows[0])}")
+    out = {}
+    for value in dict.fromkeys(r[by] for r in rows):
+        per_level = leads([r for r in rows if r[by] == value])
+        if levels not in per_level:
+            raise ValueError(
+                f"rows with {by}={value!r} lack the proposed or sampling "
+                f"method at {levels} levels"
+            )
+        out[value] = per_level[levels]
+    return out

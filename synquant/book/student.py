@@ -1,59 +1,25 @@
-"""What a chapter shows of itself as a notebook, and the student edition of the book.
-
-The book pastes numbers into its prose with MyST-NB's ``glue``. :func:`glue` glues each
-number and also shows them all in one small table, so that an executed notebook reports
-them too (the cell that calls it is removed from the rendered page).
+"""The student edition of the book (build tooling, not library code).
 
 The student edition is the book without its solutions: every cell tagged ``solution``
 removed (:func:`strip_solutions`), built with sphinx-exercise's ``hide_solutions``.
-``python -m synquant.notebook student SRC DST`` writes its sources (``make student``).
+``python -m synquant.book.student student SRC DST`` writes its sources
+(``make student``).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
-import numbers
+import json
 import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["tidy", "glue", "strip_solutions", "student_sources", "SOLUTION_TAG"]
+import yaml
+
+__all__ = ["strip_solutions", "student_sources", "SOLUTION_TAG"]
 
 SOLUTION_TAG = "solution"
-
-
-def tidy(value, digits: int | None = None):
-    """``value`` with numpy scalars made plain and, for a float, rounded to ``digits``
-    decimals with a negative zero made positive (so "-0.00" never prints)."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        value = float(value)
-        if digits is not None:
-            value = round(value, digits)
-        return value + 0.0  # -0.0 + 0.0 is 0.0
-    return value
-
-
-def glue(digits: int | None = 2, **values):
-    """Glue each ``name=value`` (see :func:`tidy`) and show them as one table.
-
-    ``digits``: decimals kept of each float (None keeps them all), so that the prose's
-    format specification never prints a rounded-away negative zero.
-    """
-    from myst_nb import glue as _glue
-
-    from .figures import markdown_table
-
-    shown = []
-    for name, value in values.items():
-        value = tidy(value, digits)
-        _glue(name, value, display=False)
-        shown.append([f"`{name}`", f"{value:g}" if isinstance(value, float) else value])
-    from IPython.display import display
-
-    display(markdown_table(["glued name", "value"], shown, align="lr"))
 
 
 def strip_solutions(nb):
@@ -78,7 +44,6 @@ def student_sources(
     Returns the chapters written. ``dest`` is emptied first.
     """
     import nbformat
-    import yaml
 
     source, dest = Path(source).resolve(), Path(dest)
     config_path, toc_path = source / "_config.yml", source / "_toc.yml"
@@ -144,8 +109,6 @@ def _glued_cell(path: Path):
     executed; an unexecuted build finds glued values only in outputs, so they go back
     in.
     """
-    import json
-
     import nbformat
 
     outputs = []
@@ -167,7 +130,8 @@ def _glued_cell(path: Path):
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m synquant.notebook", description="The book's student edition."
+        prog="python -m synquant.book.student",
+        description="The book's student edition.",
     )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser(

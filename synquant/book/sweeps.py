@@ -1,8 +1,9 @@
 """Run a chapter with papermill over a grid of parameters, on Dask, and collect its
 results.
 
-``python -m synquant.sweeps --devices PCMO EpiRAM --seeds 0 1`` runs the results chapter
-once per device and seed. The runs are independent, so they run on ``dask.distributed``:
+``python -m synquant.book.sweeps --devices PCMO EpiRAM --seeds 0 1`` runs the results
+chapter once per device and seed. The runs are independent, so they run on
+``dask.distributed``:
 a local cluster with one worker per core of this machine by default, ``--workers N`` for
 another number (``--workers 1`` runs them one after another, in this process, without
 Dask), or ``--scheduler ADDRESS`` for an existing cluster (its workers need synquant,
@@ -27,7 +28,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import evaluate
+from .. import devices, evaluate, model
+from ..files import ROOT
 
 __all__ = [
     "run",
@@ -40,7 +42,6 @@ __all__ = [
     "NEED_DASK",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "chapters" / "results.ipynb"
 NEED_DASK = (
     "the sweep runs on Dask, which is not installed: pip install -c constraints.txt "
@@ -249,7 +250,6 @@ def run(
     cluster. Missing weights of a seed are trained first, here. Raises
     :class:`SweepError` after all runs when any failed (nothing is collected then).
     """
-    from . import model
 
     notebook = Path(notebook).resolve()
     results_dir = Path(results_dir or evaluate.RESULTS_DIR)
@@ -286,10 +286,9 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import devices
 
     p = argparse.ArgumentParser(
-        prog="python -m synquant.sweeps",
+        prog="python -m synquant.book.sweeps",
         description=" ".join(__doc__.split("\n\n")[0].split()),
     )
     p.add_argument(

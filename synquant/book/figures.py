@@ -10,20 +10,39 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import devices, quantize
 from . import paper
 
 __all__ = [
-    "accuracy_vs_levels",
-    "levels_axis",
-    "markdown_table",
-    "new",
-    "check_readable",
     "COLORS",
     "LABELS",
     "STYLE",
     "DPI",
     "MAX_WIDTH",
     "FONT_MIN",
+    "BRANCH_COLORS",
+    "accuracy_over_nl",
+    "accuracy_vs_levels",
+    "accuracy_vs_states",
+    "batch_accuracy",
+    "check_readable",
+    "device_curve",
+    "device_fit",
+    "device_panels",
+    "effects",
+    "figure2",
+    "lead_by_batch",
+    "lead_vs_nonlinearity",
+    "level_grids",
+    "levels_axis",
+    "network_diagram",
+    "new",
+    "nl_bootstrap",
+    "optimal_chosen_levels",
+    "optimal_error_accuracy",
+    "readings",
+    "seed_spread",
+    "write_noise",
 ]
 
 #: Resolution of the figures' images (dots per inch).
@@ -197,18 +216,6 @@ def accuracy_vs_levels(
     return fig
 
 
-def markdown_table(header: list[str], rows: list[list], align: str | None = None):
-    """A table for a notebook's output (IPython Markdown); ``align`` like "lrr", one
-    letter a column."""
-    from IPython.display import Markdown
-
-    align = align or "l" + "r" * (len(header) - 1)
-    rule = ["---:" if a == "r" else ":---:" if a == "c" else ":---" for a in align]
-    lines = ["| " + " | ".join(map(str, header)) + " |", "| " + " | ".join(rule) + " |"]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
-    return Markdown("\n".join(lines))
-
-
 # --- optimal levels ---
 
 
@@ -341,8 +348,6 @@ def device_curve(device="PCMO"):
     levels as ticks beside the evenly spaced levels of a linear device with as many
     states.
     """
-    from . import devices
-
     device = devices.get(device)
     reference = device.reference_levels()
     fig, (left, right) = new(
@@ -479,8 +484,6 @@ def figure2(rows: list[dict], title: str | None = None):
     proposed methods, software and the paper's figures marked. ``title`` defaults to
     what the rows say of the run: device, recipe, seed and the readings off their
     default."""
-    from . import quantize
-
     fig = accuracy_vs_levels(rows)
     if title is None and rows:
         first = rows[0]
@@ -586,11 +589,10 @@ def batch_accuracy(batch_acc: dict):
 def readings(option_rows: list[dict]):
     """Figure 2 under each reading of the method (rows of
     :func:`synquant.sensitivity.over_options`), one panel each, the default first."""
-    from .sensitivity import reading_title
-
     changed = list(dict.fromkeys(r["changed"] for r in option_rows))
     panels = {
-        reading_title(c): [r for r in option_rows if r["changed"] == c] for c in changed
+        paper.reading_title(c): [r for r in option_rows if r["changed"] == c]
+        for c in changed
     }
     return _levels_panels(panels)
 
@@ -631,8 +633,6 @@ def accuracy_vs_states(state_rows: list[dict], levels=(5, 10, 25)):
 def device_panels(rows: list[dict], device_list, branch: str = "potentiation"):
     """Figure 2 for each device (rows of :func:`synquant.sensitivity.over_devices`), one
     panel each with its own y range; the title gives the states and the branch's NL."""
-    from . import devices
-
     panels = {}
     for d in map(devices.get, device_list):
         nl = d.nl_increase if branch == "potentiation" else d.nl_decrease

@@ -72,18 +72,28 @@ def _coerce(name: str, value, kind):
     return value
 
 
-def check(namespace: dict, spec: dict, choices: dict | None = None) -> dict:
+def check(
+    namespace: dict, spec: dict | None = None, choices: dict | None = None
+) -> dict:
     """Validate a chapter's parameters; returns ``{name: value}`` for the names in
     ``spec``.
 
     ``namespace``: the notebook's ``globals()`` right after the parameters (and any
     injected) cell; ``spec``: ``{name: type}`` with ``int``, ``float``, ``str``,
-    ``bool``, ``list[T]`` or ``dict[K, T]`` of these; ``choices``: ``{name: allowed
+    ``bool``, ``list[T]`` or ``dict[K, T]`` of these, by default the parameters cell's
+    own type annotations (``device: str = "PCMO"``); ``choices``: ``{name: allowed
     values}``. Strings given for a list, mapping or number are read as YAML (see the
     module's text) and the typed value is written back into ``namespace``.
     Raises ValueError for an unknown name or a value not allowed, TypeError for a wrong
     type.
     """
+    if spec is None:
+        spec = dict(namespace.get("__annotations__") or {})
+        if not spec:
+            raise ValueError(
+                "the parameters cell declares no types: annotate each parameter "
+                '(device: str = "PCMO")'
+            )
     unknown = sorted(
         name
         for name, value in namespace.items()

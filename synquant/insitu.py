@@ -586,7 +586,7 @@ def mapping_cost(weights: dict, method: str, levels: int, device="PCMO") -> dict
     q = quantize.network(weights, method, levels, dev)
     total, work, count = 0.0, 0.0, 0
     for name, value in q.items():
-        if not name.startswith("w"):
+        if not name.upper().startswith("W"):  # the weight matrices, not the biases
             continue
         g = np.abs(np.asarray(value, dtype=np.float64))
         p = np.rint(nonideal.pulses(g, dev))
@@ -615,15 +615,17 @@ CSV_FIELDS = (
     "pulses_down",
     "energy_j",
     "seconds",
+    "option",
+    "value",
 )
 RESULTS = Path(__file__).resolve().parent.parent / "data" / "results" / "insitu.csv"
 
 
-def _csv_text(runs: list[Run]) -> str:
+def _csv_text(runs: list[tuple[Run, str, str]]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_FIELDS)
-    for r in runs:
+    for r, option, value in runs:
         for e in range(len(r.accuracy)):
             w.writerow(
                 [
@@ -635,6 +637,8 @@ def _csv_text(runs: list[Run]) -> str:
                     f"{r.pulses[e, 1]:.0f}",
                     f"{r.energy[e]:.6g}",
                     f"{r.seconds:.1f}",
+                    option,
+                    value,
                 ]
             )
     return out.getvalue()
@@ -647,12 +651,17 @@ def run_grid(
     path: Path | str = RESULTS,
     force: bool = False,
     log=print,
+    vary=(),
     **options,
 ) -> Path:
     """Train every device x seed and write the tidy CSV (:data:`CSV_FIELDS`), rewritten
     atomically after each run so that a stopped grid keeps what it finished; a JSON
     beside it records the grid, the options and the command. Checks the output path,
     devices, seeds and options before any training.
+
+    ``vary``: names of :data:`OPTIONS`; instead of one run per device and seed, one
+    run per other value of each named option (the sensitivity rows, ``option`` and
+    ``value`` in the CSV; empty for the runs at the chosen options).
     """
     path = checks.path("output", path, suffix=".csv")
     files.check_writable(path, path.with_suffix(".json"), force=force)
@@ -664,37 +673,48 @@ def run_grid(
         raise ValueError("seeds: give at least one seed")
     epochs = checks.integer("epochs", epochs, least=1, most=10_000)
     opts = _options(options)
+    vary = list(vary)
+    for name in vary:
+        checks.choice("option to vary", name, OPTIONS)
+    variants = [
+        (name, value) for name in vary for value in OPTIONS[name] if value != opts[name]
+    ] or [("", "")]
     meta = {
         "command": "python -m synquant.insitu "
         + " ".join(
             ["--devices", *(f'"{n}"' if " " in n else n for n in names)]
             + ["--seeds", *map(str, seeds), "--epochs", str(epochs)]
             + [f"--{k} {v}" for k, v in opts.items() if v != DEFAULTS[k]]
-            + ["--force"]
+            + (["--vary", *vary] if vary else [])
+            + ["--out", str(path), "--force"]
         ),
         "devices": names,
         "seeds": seeds,
         "epochs": epochs,
         "images_per_epoch": IMAGES_PER_EPOCH,
         "options": opts,
+        "vary": vary,
         "finished": [],
     }
-    runs: list[Run] = []
+    runs: list[tuple[Run, str, str]] = []
     for seed in seeds:  # every device once before the next seed
         for name in names:
-            run = train(name, seed, epochs, **opts)
-            runs.append(run)
-            log(
-                f"{name} seed {seed}: {run.accuracy[-1]:.2f} % after {epochs} epochs "
-                f"({run.seconds:.0f} s)"
-            )
-            text = _csv_text(runs)
-            files.atomic_write(path, lambda f, t=text: f.write(t.encode()))
-            meta["finished"].append([name, seed, round(run.seconds, 1)])
-            js = json.dumps(meta, indent=2) + "\n"
-            files.atomic_write(
-                path.with_suffix(".json"), lambda f, t=js: f.write(t.encode())
-            )
+            for option, value in variants:
+                changed = {**opts, option: value} if option else opts
+                run = train(name, seed, epochs, **changed)
+                runs.append((run, option, value))
+                log(
+                    f"{name} seed {seed}{f' {option}={value}' if option else ''}: "
+                    f"{run.accuracy[-1]:.2f} % after {epochs} epochs "
+                    f"({run.seconds:.0f} s)"
+                )
+                text = _csv_text(runs)
+                files.atomic_write(path, lambda f, t=text: f.write(t.encode()))
+                meta["finished"].append([name, seed, option, value, run.seconds])
+                js = json.dumps(meta, indent=2) + "\n"
+                files.atomic_write(
+                    path.with_suffix(".json"), lambda f, t=js: f.write(t.encode())
+                )
     return path
 
 
@@ -799,13 +819,26 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--force", action="store_true")
+    parser.add_argument(
+        "--vary",
+        nargs="+",
+        default=[],
+        choices=list(OPTIONS),
+        help="sensitivity rows: one run per other value of each named option",
+    )
     for name, values in OPTIONS.items():
         parser.add_argument(f"--{name}", choices=values, default=values[0])
     args = parser.parse_args(argv)
     opts = {k: getattr(args, k) for k in OPTIONS}
     try:
         path = run_grid(
-            args.devices, args.seeds, args.epochs, args.out, args.force, **opts
+            args.devices,
+            args.seeds,
+            args.epochs,
+            args.out,
+            args.force,
+            vary=args.vary,
+            **opts,
         )
     except (ValueError, TypeError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -244,3 +244,26 @@ def test_spearman_by_hand_and_compare_verdicts():
     del final["EpiRAM"]
     with pytest.raises(ValueError, match="EpiRAM"):
         insitu.compare(final)
+
+
+def test_mapping_cost_counts_pulses_from_gmin():
+    from synquant import model
+
+    weights, _ = model.resolve_weights(None, "paper", 0)
+    ones = {
+        k: (np.sign(v) + (v == 0) if k.startswith("W") else v)
+        for k, v in weights.items()
+    }
+    n = sum(v.size for k, v in ones.items() if k.startswith("W"))
+    for method in ("proposed", "sampling"):
+        cost = insitu.mapping_cost(ones, method, 10, "PCMO")
+        # every magnitude is 1: the top state, states - 1 pulses from Gmin
+        assert cost["pulses"] == 49 * n and cost["devices"] == 2 * n
+        assert cost["energy_j"] > 0
+    with pytest.raises(ValueError, match="method"):
+        insitu.mapping_cost(weights, "magic", 10, "PCMO")
+
+
+def test_vary_names_an_option(tmp_path):
+    with pytest.raises(ValueError, match="option to vary"):
+        insitu.run_grid(["PCMO"], [0], 1, tmp_path / "s.csv", vary=["colour"])

@@ -4,7 +4,7 @@ The paper's figures and claims (:mod:`~synquant.book.paper`), the experiments th
 the book runs (:mod:`~synquant.book.sensitivity`), figures
 (:mod:`~synquant.book.figures`), tables and glue (:mod:`~synquant.book.format`), the
 chapters' parameters (:mod:`~synquant.book.parameters`), one module for the pieces of a
-single chapter (:mod:`~synquant.book.optimal_levels`,
+single chapter (:mod:`~synquant.book.insitu`, :mod:`~synquant.book.optimal_levels`,
 :mod:`~synquant.book.your_device`), and the build tooling: sweeps of a chapter over a
 grid (:mod:`~synquant.book.sweeps`), the student edition
 (:mod:`~synquant.book.student`), the index's reading-order table
@@ -17,6 +17,7 @@ A chapter imports two names: ``import synquant as sq`` (the library) and
 from . import (
     figures,
     format,
+    insitu,
     optimal_levels,
     paper,
     parameters,
@@ -29,6 +30,7 @@ __all__ = [
     "figures",
     "format",
     "glue",
+    "insitu",
     "optimal_levels",
     "paper",
     "parameters",

@@ -7,8 +7,8 @@ A reproduction of J. E. Lee et al., "Uniform Quantization Method for Synaptic De
 curves, reference levels; ``fit`` makes a device from measured pulse data) -> ``levels``
 (snap to reference levels) -> ``quantize`` (normalize, uniform, snap, proposed,
 sampling; ``optimal`` levels) -> ``nonideal`` (Monte Carlo) -> ``evaluate`` (accuracy,
-sweeps, results files) and ``stats`` (paired tests, intervals). ``checks`` and ``files``
-are the small shared pieces.
+sweeps, results files) and ``stats`` (paired tests, intervals); ``insitu`` trains on
+the device itself, after NeuroSim. ``checks`` and ``files`` are the small shared pieces.
 
 ``import synquant as sq`` gives every library module (``sq.quantize.network(...)``).
 The book's chapters present it through :mod:`synquant.book`, which the library never
@@ -31,6 +31,7 @@ from . import (  # noqa: E402  (after the backend is chosen)
     evaluate,
     files,
     fit,
+    insitu,
     levels,
     model,
     nonideal,
@@ -46,6 +47,7 @@ __all__ = [
     "evaluate",
     "files",
     "fit",
+    "insitu",
     "levels",
     "model",
     "nonideal",

@@ -76,7 +76,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import checks, data, devices, files, nonideal, quantize
+from . import checks, data, devices, files, nonideal, quantize, stats
 
 __all__ = [
     "IDEAL",
@@ -97,7 +97,6 @@ __all__ = [
     "mapping_cost",
     "run_grid",
     "summary",
-    "spearman",
     "compare",
 ]
 
@@ -745,34 +744,15 @@ def summary(table, last: int = 10) -> dict[str, dict[str, float]]:
     }
 
 
-def _ranks(values) -> np.ndarray:
-    """Ranks from 1 (smallest), ties given their average rank."""
-    v = np.asarray(values, dtype=float)
-    order = np.argsort(v, kind="stable")
-    ranks = np.empty(len(v))
-    ranks[order] = np.arange(1, len(v) + 1)
-    for value in np.unique(v):
-        tie = v == value
-        ranks[tie] = ranks[tie].mean()
-    return ranks
-
-
-def spearman(a, b) -> float:
-    """Spearman's rank correlation of two equal-length sequences (ties averaged)."""
-    ra, rb = _ranks(a), _ranks(b)
-    if len(ra) != len(rb) or len(ra) < 3:
-        raise ValueError("spearman needs two sequences of the same length, at least 3")
-    return float(np.corrcoef(ra, rb)[0, 1])
-
-
 def compare(final: dict, within: float = 10.0) -> dict:
     """This book's on-chip accuracies against Table II (:data:`TABLE_II`).
 
     ``final``: :func:`summary`'s output (the ideal device, if present, is left out).
     Returns ``{"rows": [{device, neurosim, measured, sd, difference, within}],
-    "rho": Spearman's rho over the devices, "bottom": the three lowest here,
-    "top": the three highest here, "bottom_ok": PCMO and AlOx/HfO2 among the bottom
-    three, "top_ok": EpiRAM, GST PCM and HZO FeFET the top three}``.
+    "rank": Spearman's rho over the devices with its exact permutation p-value
+    (:func:`synquant.stats.rank_correlation`), "rho": its value, "bottom": the three
+    lowest here, "top": the three highest here, "bottom_ok": PCMO and AlOx/HfO2
+    among the bottom three, "top_ok": EpiRAM, GST PCM and HZO FeFET the top three}``.
     Raises ValueError when a Table II device is missing.
     """
     missing = [d for d in TABLE_II if d not in final]
@@ -798,9 +778,11 @@ def compare(final: dict, within: float = 10.0) -> dict:
     measured = [r["measured"] for r in rows]
     order = [names[i] for i in np.argsort(measured, kind="stable")]
     bottom, top = order[:3], order[-3:][::-1]
+    rank = stats.rank_correlation([r["neurosim"] for r in rows], measured)
     return {
         "rows": rows,
-        "rho": spearman([r["neurosim"] for r in rows], measured),
+        "rank": rank,
+        "rho": rank.rho,
         "bottom": bottom,
         "top": top,
         "bottom_ok": {"PCMO", "AlOx/HfO2"} <= set(bottom),

@@ -228,14 +228,10 @@ def test_cli_reports_errors_in_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: ")
 
 
-def test_spearman_by_hand_and_compare_verdicts():
-    assert insitu.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
-    assert insitu.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
-    # one swap among 4: 1 - 6 * 2 / (4 * 15) = 0.8
-    assert insitu.spearman([1, 2, 3, 4], [2, 1, 3, 4]) == pytest.approx(0.8)
+def test_compare_verdicts():
     final = {d: {"accuracy": v + 5, "sd": 1.0} for d, v in insitu.TABLE_II.items()}
     out = insitu.compare(final)
-    assert out["rho"] == pytest.approx(1.0)
+    assert out["rho"] == pytest.approx(1.0) and out["rank"].n == 7
     assert out["bottom_ok"] and out["top_ok"]
     assert all(r["within"] and r["difference"] == 5 for r in out["rows"])
     final["PCMO"]["accuracy"] = 99.0

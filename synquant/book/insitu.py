@@ -278,13 +278,13 @@ def costs_table(cost: list[dict], final: dict, levels: int = 10):
     """``(header, rows)`` of :func:`costs` beside the accuracies of each side."""
     header = [
         "device",
-        "on-chip: pulses",
-        "on-chip: energy",
-        "on-chip: accuracy",
-        f"proposed, {levels} levels: pulses",
-        "energy",
-        f"sampling, {levels} levels: pulses",
-        "energy",
+        "on-chip pulses",
+        "on-chip energy",
+        "on-chip accuracy",
+        f"proposed ({levels}) pulses",
+        "proposed energy",
+        f"sampling ({levels}) pulses",
+        "sampling energy",
     ]
     body = [
         [

@@ -85,7 +85,7 @@ sweeps: $(STAMP) $(WEIGHTS)
 # On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: minutes per
 # run, one process; the cached CSV (and its .json) is what the chapter reads.
 INSITU_SEEDS  ?= 0 1 2
-INSITU_EPOCHS ?= 40
+INSITU_EPOCHS ?= 30
 insitu: $(STAMP)
 	nice $(BIN)/python -m synquant.insitu --seeds $(INSITU_SEEDS) --epochs $(INSITU_EPOCHS) --force
 

@@ -31,9 +31,13 @@ as follows:
     ``floor(255 * I / (rows * (Imax - Imin)))`` (``numBitPartialSum = 8``) and
     subtracted, as in ``Train.cpp``; ``"ideal"``: no ADC, the exact difference.
 ``access``
-    ``"neurosim"``: a 15 kOhm access transistor in series with every cell (the default
-    1T1R cell, ``resistanceAccess = 15e3``), except a FeFET, which has none; the read
-    current ``I = Vr / (1/G + R_access)`` is then not linear in G. ``"none"``: I = Vr G.
+    ``"none"``: the read current is ``I = Vr G``. ``"neurosim"``: a 15 kOhm access
+    transistor in series with every cell (``resistanceAccess = 15e3``, the default 1T1R
+    cell of NeuroSim's ``Cell.cpp``), except a FeFET, which has none; the read current
+    ``I = Vr / (1/G + R_access)`` and with it the read-back weight are then not linear
+    in G, and for GST PCM (R_on 4.71 kOhm) the weights read back far above their
+    conductances. Table II's own remarks say the transistors were widened for the
+    devices with small R_on; "none" is that reading taken to its limit.
 ``init``
     ``"neurosim"``: the initial weights are written as ``G = (W + 1)/2 (Gmax - Gmin)``
     without the Gmin offset and clipped at Gmin, as ``Array::WriteCell`` does (the
@@ -129,7 +133,7 @@ FEFET_GATE_CAPACITANCE = 2.1717e-18
 OPTIONS: dict[str, tuple[str, ...]] = {
     "crop": ("center", "top-left"),
     "adc": ("neurosim", "ideal"),
-    "access": ("neurosim", "none"),
+    "access": ("none", "neurosim"),
     "init": ("neurosim", "offset"),
     "hidden": ("binary", "analog"),
     "noise": ("pool", "exact"),

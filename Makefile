@@ -87,7 +87,7 @@ sweeps: $(STAMP) $(WEIGHTS)
 INSITU_SEEDS  ?= 0 1 2
 INSITU_EPOCHS ?= 30
 insitu: $(STAMP)
-	nice $(BIN)/python -m synquant.insitu --seeds $(INSITU_SEEDS) --epochs $(INSITU_EPOCHS) --force
+	nice $(BIN)/python -m synquant insitu --seeds $(INSITU_SEEDS) --epochs $(INSITU_EPOCHS) --force
 
 constraints: $(STAMP)
 	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \

@@ -683,7 +683,7 @@ def run_grid(
         (name, value) for name in vary for value in OPTIONS[name] if value != opts[name]
     ] or [("", "")]
     meta = {
-        "command": "python -m synquant.insitu "
+        "command": "python -m synquant insitu "
         + " ".join(
             ["--devices", *(f'"{n}"' if " " in n else n for n in names)]
             + ["--seeds", *map(str, seeds), "--epochs", str(epochs)]
@@ -762,7 +762,7 @@ def compare(final: dict, within: float = 10.0) -> dict:
     missing = [d for d in TABLE_II if d not in final]
     if missing:
         raise ValueError(
-            f"no results for {', '.join(missing)}: run python -m synquant.insitu "
+            f"no results for {', '.join(missing)}: run python -m synquant insitu "
             "for every benchmark device"
         )
     rows = []
@@ -796,7 +796,7 @@ def compare(final: dict, within: float = 10.0) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m synquant.insitu",
+        prog="python -m synquant insitu",
         description="On-chip training (NeuroSim V3.0) on the benchmark devices: "
         "writes a tidy CSV per device, seed and epoch.",
     )
@@ -831,7 +831,3 @@ def main(argv=None) -> int:
         return 1
     print(f"wrote {path}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

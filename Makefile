@@ -12,7 +12,7 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book student test unit lint bench weights tolerances sweeps aware clean constraints help outputs
+.PHONY: install book student test unit lint bench weights tolerances sweeps aware insitu clean constraints help outputs
 .DEFAULT_GOAL := help
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make sweeps  the results chapter for every device and seed, on Dask (SEEDS, DEVICES, WORKERS)"
 	@echo "make tolerances  re-measure the held-out seeds 5-9 behind the claims' tolerances"
 	@echo "make aware   the device-aware networks and their comparison (about an hour of CPU)"
+	@echo "make insitu  on-chip training of every device (INSITU_SEEDS, INSITU_EPOCHS) into data/results/insitu.csv"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -108,6 +109,12 @@ sweeps: $(STAMP) $(WEIGHTS)
 # the few kept in data/weights/aware go to ~/.cache/synquant), then rewrites the results.
 aware: $(STAMP) $(WEIGHTS)
 	nice $(BIN)/python -m synquant.aware grid --force
+# On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: minutes per
+# run, one process; the cached CSV (and its .json) is what the chapter reads.
+INSITU_SEEDS  ?= 0 1 2
+INSITU_EPOCHS ?= 30
+insitu: $(STAMP)
+	nice $(BIN)/python -m synquant insitu --seeds $(INSITU_SEEDS) --epochs $(INSITU_EPOCHS) --force
 
 constraints: $(STAMP)
 	{ echo "# Pinned versions, resolved on $$(date +%F) with Python 3.11 (Linux x86_64): make installs with -c constraints.txt."; \

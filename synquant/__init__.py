@@ -8,7 +8,8 @@ curves, reference levels; ``fit`` makes a device from measured pulse data) -> ``
 (snap to reference levels) -> ``quantize`` (normalize, uniform, snap, proposed,
 sampling; ``optimal`` levels) -> ``nonideal`` (Monte Carlo) -> ``evaluate`` (accuracy,
 sweeps, results files) and ``stats`` (paired tests, intervals); ``aware`` trains the
-network through a device's levels. ``checks`` and ``files`` are the small shared pieces.
+network through a device's levels, ``insitu`` trains on the device itself, after
+NeuroSim. ``checks`` and ``files`` are the small shared pieces.
 
 ``import synquant as sq`` gives every library module (``sq.quantize.network(...)``).
 The book's chapters present it through :mod:`synquant.book`, which the library never
@@ -32,6 +33,7 @@ from . import (  # noqa: E402  (after the backend is chosen)
     evaluate,
     files,
     fit,
+    insitu,
     levels,
     model,
     nonideal,
@@ -48,6 +50,7 @@ __all__ = [
     "evaluate",
     "files",
     "fit",
+    "insitu",
     "levels",
     "model",
     "nonideal",

@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import checks, devices, evaluate, files, fit, model, quantize
+from . import checks, devices, evaluate, files, fit, insitu, model, quantize
 from .book import report
 
 
@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="print the traceback of an error"
     )
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "insitu",
+        add_help=False,
+        help="on-chip training after NeuroSim V3.0 into a tidy CSV "
+        "(python -m synquant insitu --help)",
+    )
 
     t = sub.add_parser(
         "train", parents=[debug], help="train the 784-H-10 network and save its weights"
@@ -404,6 +410,9 @@ def _one_line(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["insitu"]:  # its own options: synquant.insitu.main
+        return insitu.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         commands = {

@@ -31,6 +31,8 @@ def wheel(tmp_path_factory):
     )
     shutil.copytree(ROOT / "data" / "weights", src / "data" / "weights")
     (src / "data" / "results").mkdir()
+    spread = ROOT / "data" / "results" / "tolerance-seeds.json"
+    shutil.copy(spread, src / "data" / "results" / spread.name)
     (src / "data" / "results" / "figure2-x.csv").write_text("not packaged\n")
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(

@@ -197,7 +197,10 @@ def test_unknown_name_stops_before_running(tmp_path):
         ),  # papermill itself only warns
         ({"device": "Unobtainium"}, "unknown device 'Unobtainium'"),
         ({"seed": "zero"}, "seed='zero' must be of type int"),
-        ({"levels_min": 12, "levels_max": 6}, "need 2 <= levels_min <= levels_max"),
+        (
+            {"levels_min": 12, "levels_max": 6},
+            "need 2 <= levels_min, levels_max <= 1000",
+        ),
     ],
 )
 def test_bad_parameters_stop_the_notebook(tmp_path, parameters, message, mnist):

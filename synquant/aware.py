@@ -62,6 +62,7 @@ __all__ = [
     "load",
     "weights_path",
     "load_or_train",
+    "train_to",
     "quantized_network",
     "correct_key",
     "read_correct",
@@ -504,6 +505,12 @@ def load_or_train(
     path = weights_path(config, directory)
     if path.exists() and not force:
         return load(path, config)
+    return train_to(config, path, force)
+
+
+def train_to(config: Config, path: Path, force: bool = False) -> tuple[dict, dict]:
+    """Train ``config`` and save the network at ``path`` (checked first, never over a
+    file without ``force``): ``(weights, meta)``."""
     check_writable(path, path.with_suffix(".json"), force=force)
     c = config
     weights, meta = train(
@@ -856,20 +863,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.out) if args.out else weights_path(config)
         if path.suffix != ".npz":
             raise ValueError(f"--out must end in .npz, got {path}")
-        check_writable(path, path.with_suffix(".json"), force=args.force)
-        c = config
-        weights, meta = train(
-            c.method,
-            c.levels,
-            c.device,
-            c.seed,
-            c.recipe,
-            c.start,
-            c.epochs,
-            c.sigma,
-            c.learning_rate,
-        )
-        save(path, weights, meta, force=args.force)
+        _, meta = train_to(config, path, force=args.force)
         print(
             f"{path}: quantized test accuracy {100 * meta['quantized_accuracy']:.2f} % "
             f"({meta['train_seconds']:.1f} s)"

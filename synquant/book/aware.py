@@ -181,10 +181,10 @@ def _signed(value: float) -> str:
 
 def device_table(rows: list[dict], levels=(5, 10), seed: int = 0):
     """``(header, rows)``: every device at ``levels``, each method post-training and
-    device-aware (fine-tuned), and the gain in points."""
+    device-aware (fine-tuned), in percent, and the gain in points."""
     header = ["device", "L"]
     for m in ("proposed", "sampling"):
-        header += [f"{m}: post (%)", f"{m}: aware (%)", f"{m}: gain"]
+        header += [f"{m} post", f"{m} aware", "gain"]
     devices = list(dict.fromkeys(r["device"] for r in rows))
     body = []
     for d in devices:

@@ -310,12 +310,12 @@ def costs_table(cost: list[dict], final: dict, levels: int = 10):
     header = [
         "device",
         "on-chip pulses",
-        "on-chip energy",
-        "on-chip accuracy",
-        f"proposed ({levels}) pulses",
-        "proposed energy",
-        f"sampling ({levels}) pulses",
-        "sampling energy",
+        "energy",
+        "accuracy",
+        f"proposed {levels}: pulses",
+        "energy",
+        f"sampling {levels}: pulses",
+        "energy",
     ]
     body = [
         [

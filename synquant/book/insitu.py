@@ -294,6 +294,9 @@ def costs(rows: list[dict], weights: dict, levels: int = 10) -> list[dict]:
 
 def _si(value: float, unit: str) -> str:
     for factor, prefix in (
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
         (1, ""),
         (1e-3, "m"),
         (1e-6, "µ"),
@@ -306,27 +309,22 @@ def _si(value: float, unit: str) -> str:
 
 
 def costs_table(cost: list[dict], final: dict, levels: int = 10):
-    """``(header, rows)`` of :func:`costs` beside the accuracies of each side."""
+    """``(header, rows)`` of :func:`costs` beside the accuracies of each side: pulses
+    written and their energy, on-chip and by each mapping method at ``levels``."""
     header = [
         "device",
-        "on-chip pulses",
-        "energy",
-        "accuracy",
-        f"proposed {levels}: pulses",
-        "energy",
-        f"sampling {levels}: pulses",
-        "energy",
+        "on-chip accuracy",
+        "on-chip: pulses / energy",
+        f"proposed, {levels} levels: pulses / energy",
+        f"sampling, {levels} levels: pulses / energy",
     ]
     body = [
         [
             c["device"],
-            f"{c['onchip_pulses']:.3g}",
-            _si(c["onchip_energy"], "J"),
             f"{fixed(final[c['device']]['accuracy'], 1)} %",
-            f"{c['proposed_pulses']:.3g}",
-            _si(c["proposed_energy"], "J"),
-            f"{c['sampling_pulses']:.3g}",
-            _si(c["sampling_energy"], "J"),
+            f"{_si(c['onchip_pulses'], '')} / {_si(c['onchip_energy'], 'J')}",
+            f"{_si(c['proposed_pulses'], '')} / {_si(c['proposed_energy'], 'J')}",
+            f"{_si(c['sampling_pulses'], '')} / {_si(c['sampling_energy'], 'J')}",
         ]
         for c in cost
     ]

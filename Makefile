@@ -109,10 +109,10 @@ sweeps: $(STAMP) $(WEIGHTS)
 # the few kept in data/weights/aware go to ~/.cache/synquant), then rewrites the results.
 aware: $(STAMP) $(WEIGHTS)
 	nice $(BIN)/python -m synquant.aware grid --force
-# On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: minutes per
+# On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: about two minutes per
 # run, one process; the cached CSV (and its .json) is what the chapter reads.
 INSITU_SEEDS  ?= 0 1 2
-INSITU_EPOCHS ?= 30
+INSITU_EPOCHS ?= 125
 insitu: $(STAMP)
 	nice $(BIN)/python -m synquant insitu --seeds $(INSITU_SEEDS) --epochs $(INSITU_EPOCHS) --force
 

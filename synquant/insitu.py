@@ -265,35 +265,44 @@ def _curve(u, a):
     return jnp.expm1(-u / a) / jnp.expm1(-1.0 / a)
 
 
-def _position(g, a):
-    """The inverse of :func:`_curve`: pulse position u (in Pmax) of conductance g."""
-    return -a * jnp.log1p(g * jnp.expm1(-1.0 / a))
+def _shift(n, a_up, a_down, pmax):
+    """``n`` pulses as an affine map of the conductance: ``(k, c)`` with the noiseless
+    new g = ``k * g + c`` (arrays of ``n``'s shape).
+
+    On a branch's curve :func:`_curve` a cell at position ``u`` moved by
+    ``d = n / pmax`` pulses lands at ``f(u + d) = exp(-d/a) f(u) + expm1(-d/a) /
+    expm1(-1/a)``: the move depends on ``n`` alone, so no cell's position on the curve
+    is needed.
+    """
+    if abs(a_up) >= LINEAR_A and abs(a_down) >= LINEAR_A:  # a linear device
+        return jnp.ones_like(n), n * (1.0 / pmax)
+    a_up, a_down = (float(np.clip(a, -LINEAR_A, LINEAR_A)) for a in (a_up, a_down))
+    up = n > 0
+    inv_a = jnp.where(up, 1.0 / a_up, 1.0 / a_down)
+    inv_e = jnp.where(
+        up, 1.0 / math.expm1(-1.0 / a_up), 1.0 / math.expm1(-1.0 / a_down)
+    )
+    t = -n * (1.0 / pmax) * inv_a
+    return jnp.exp(t), jnp.expm1(t) * inv_e
 
 
 def write(g, n, z, a_up, a_down, pmax, sigma):
     """Conductances after ``n`` pulses (signed, whole numbers; + potentiation).
 
-    ``g``: normalized conductances in [0, 1]; ``z``: standard normal draws of the shape
-    of ``g``; ``a_up``, ``a_down``, ``pmax``, ``sigma``: Python floats. Each cell moves
-    from the pulse position of ``g`` on the branch's curve (:func:`_curve`) by
-    ``n / pmax``, gains ``sigma * sqrt(|n|) * z`` and is clipped to [0, 1]; a cell with
-    ``n = 0`` keeps ``g``. Returns the new ``g`` (same shape).
+    ``g``: normalized conductances in [0, 1]; ``n`` and ``z`` (standard normal draws):
+    arrays that broadcast against ``g``; ``a_up``, ``a_down``, ``pmax``, ``sigma``:
+    Python floats. Each cell moves from the pulse position of ``g`` on the branch's
+    curve (:func:`_curve`) by ``n / pmax``, gains ``sigma * sqrt(|n|) * z`` and is
+    clipped to [0, 1]; a cell with ``n = 0`` keeps ``g``. Returns the new ``g``.
     """
-    up = n > 0
-    if abs(a_up) >= LINEAR_A and abs(a_down) >= LINEAR_A:  # a linear device
-        new = g + n * (1.0 / pmax) + sigma * jnp.sqrt(jnp.abs(n)) * z
-        return jnp.where(n == 0, g, jnp.clip(new, 0.0, 1.0))
-    a_up, a_down = (float(np.clip(a, -LINEAR_A, LINEAR_A)) for a in (a_up, a_down))
-    # per-branch constants chosen per cell (selects, no per-cell division)
-    e_up, e_down = math.expm1(-1.0 / a_up), math.expm1(-1.0 / a_down)
-    a = jnp.where(up, a_up, a_down)
-    inv_a = jnp.where(up, 1.0 / a_up, 1.0 / a_down)
-    e = jnp.where(up, e_up, e_down)
-    inv_e = jnp.where(up, 1.0 / e_up, 1.0 / e_down)
-    u = -a * jnp.log(1.0 + g * e) + n * (1.0 / pmax)
-    new = (jnp.exp(-jnp.clip(u, -2.0, 3.0) * inv_a) - 1.0) * inv_e
-    new = new + sigma * jnp.sqrt(jnp.abs(n)) * z
-    return jnp.where(n == 0, g, jnp.clip(new, 0.0, 1.0))
+    return _moved(
+        g, n, *_shift(n, a_up, a_down, pmax), sigma * jnp.sqrt(jnp.abs(n)) * z
+    )
+
+
+def _moved(g, n, k, c, noise):
+    """:func:`write` with the move ``(k, c)`` and the noise already drawn."""
+    return jnp.where(n == 0, g, jnp.clip(k * g + c + noise, 0.0, 1.0))
 
 
 def read_back(g, g_min, r_access):
@@ -369,57 +378,92 @@ class Run:
 
 
 POOL = 2**21
+#: Input rows of the first array written per pass: an update writes only the rows of
+#: the pixels that are on (about 100 of 400), in passes of this many.
+BLOCK = 64
 
 
 def _epoch_fn(phys: _Physics, adc: bool, binary: bool, rates, pool: bool):
     alpha1, alpha2 = rates
     offset = _adc_offset(phys.g_min, phys.r_access)
-    cells = SIZES[0] * SIZES[1] + SIZES[1] * SIZES[2]
+    n_in, n_hid, n_out = SIZES
+    passes = -(-n_in // BLOCK)
+    width = BLOCK * n_hid  # draws per pass
+    need = passes * width + n_out * n_hid  # draws per update, at most
 
-    def layer(g, dw, z):
-        """Write ``dw`` on one array: the new g, its read-back weights, and the
-        potentiation and depression pulses with their conductance-weighted sums."""
-        n = pulse_count(dw, phys.pmax)
-        new = write(g, n, z, phys.a_up, phys.a_down, phys.pmax, phys.sigma)
+    def move(n):
+        """Per column: the move of n pulses and its noise scale."""
+        k, c = _shift(n, phys.a_up, phys.a_down, phys.pmax)
+        return n, k, c, phys.sigma * jnp.sqrt(jnp.abs(n))
+
+    def tally(n, g, new):
+        """Potentiation and depression pulses, and their conductance-weighted sums."""
         work = phys.g_min + (g + new) * (0.5 * (1 - phys.g_min))  # mean G, in Gmax
         pos, neg = jnp.maximum(n, 0.0), jnp.maximum(-n, 0.0)
-        # column sums by matrix-vector products, then four short sums: cheaper on
-        # the CPU than four full reductions inside the loop
-        rows = jnp.ones(g.shape[0], g.dtype)
-        sums = [rows @ v for v in (pos, neg, pos * work, neg * work)]
-        tally = jnp.stack([v.sum() for v in sums])
-        return new, read_back(new, phys.g_min, phys.r_access), tally
+        return jnp.stack([pos.sum(), neg.sum(), (pos * work).sum(), (neg * work).sum()])
+
+    def write_rows(g, w, rows, column, z):
+        """Write the columns' pulses on ``rows`` (BLOCK,) of g (in, hid); rows past
+        the input are padding, written nowhere and counted nowhere."""
+        n, k, c, scale = column
+        old = g.at[rows].get(mode="fill", fill_value=0.0)
+        new = _moved(old, n, k, c, scale * z)
+        on = (rows < n_in)[:, None].astype(g.dtype)
+        g = g.at[rows].set(new, mode="drop")
+        w = w.at[rows].set(read_back(new, phys.g_min, phys.r_access), mode="drop")
+        return g, w, tally(n * on, old, new)
 
     def step(carry, inputs, table):
-        g1, w1, g2, w2, tally = carry
+        g1, w1, g2, w2, total = carry  # g1, w1: (in, hid); g2, w2: (out, hid)
         x, y, noise = inputs
-        x = x.astype(jnp.float32)
-        a1, a2 = _network(w1, w2, x, offset, adc, binary)
+        a1 = _sigmoid(forward(w1.T, x.astype(jnp.float32), offset, adc))
+        h = (a1 >= 0.5).astype(a1.dtype) if binary else a1
+        a2 = _sigmoid(forward(w2, h, offset, adc))
         # the output array saw the binary hidden layer; the update uses the analog a1
         s2 = -2.0 * a2 * (1.0 - a2) * (y - a2)
         s1 = a1 * (1.0 - a1) * (w2.T @ s2)
-        if pool:  # a window of the epoch's pool at this update's offset
-            z = jax.lax.dynamic_slice(table, (noise,), (cells,))
-        else:  # fresh draws from this update's key
-            z = jax.random.normal(noise, (cells,), jnp.float32)
-        n1 = g1.size
-        z1, z2 = z[:n1].reshape(g1.shape), z[n1:].reshape(g2.shape)
-        g1, w1, t1 = layer(g1, -alpha1 * jnp.outer(s1, x), z1)
-        g2, w2, t2 = layer(g2, -alpha2 * jnp.outer(s2, a1), z2)
-        return (g1, w1, g2, w2, tally + t1 + t2), None
+
+        def draws(i, size):
+            if pool:  # a window of the epoch's pool at this update's offset
+                return jax.lax.dynamic_slice(table, (noise + i * width,), (size,))
+            return jax.random.normal(jax.random.fold_in(noise, i), (size,), jnp.float32)
+
+        # dW = -alpha1 outer(x, s1): the same pulses on every row whose pixel is on
+        column = move(pulse_count(-alpha1 * s1, phys.pmax)[None, :])
+        rows = jnp.nonzero(x, size=passes * BLOCK, fill_value=n_in)[0]
+
+        def one_pass(i, c):
+            g1, w1, t = c
+            r = jax.lax.dynamic_slice(rows, (i * BLOCK,), (BLOCK,))
+            z = draws(i, width).reshape(BLOCK, n_hid)
+            g1, w1, ti = write_rows(g1, w1, r, column, z)
+            return g1, w1, t + ti
+
+        on = jnp.sum(x > 0)
+        g1, w1, t1 = jax.lax.fori_loop(
+            0, (on + BLOCK - 1) // BLOCK, one_pass, (g1, w1, jnp.zeros(4, jnp.float32))
+        )
+        n2 = pulse_count(-alpha2 * jnp.outer(s2, a1), phys.pmax)
+        z2 = draws(passes, n_out * n_hid).reshape(g2.shape)
+        new2 = write(g2, n2, z2, phys.a_up, phys.a_down, phys.pmax, phys.sigma)
+        w2 = read_back(new2, phys.g_min, phys.r_access)
+        return (g1, w1, new2, w2, total + t1 + tally(n2, g2, new2)), None
 
     @jax.jit
     def epoch(state, xs, ys, key):
+        g1, w1, g2, w2 = state
         k_pool, k_steps = jax.random.split(key)
         if pool:
             table = jax.random.normal(k_pool, (POOL,), jnp.float32)
-            noise = jax.random.randint(k_steps, (xs.shape[0],), 0, POOL - cells)
+            noise = jax.random.randint(k_steps, (xs.shape[0],), 0, POOL - need)
         else:
             table = None
             noise = jax.random.split(k_steps, xs.shape[0])
-        carry = (*state, jnp.zeros(4, jnp.float32))
+        # the first array by input rows, so that a pixel's weights are one row
+        carry = (g1.T, w1.T, g2, w2, jnp.zeros(4, jnp.float32))
         carry, _ = jax.lax.scan(lambda c, i: step(c, i, table), carry, (xs, ys, noise))
-        return carry[:4], carry[4]
+        g1, w1, g2, w2, total = carry
+        return (g1.T, w1.T, g2, w2), total
 
     @jax.jit
     def accuracy(w1, w2, x, y):

@@ -3,7 +3,7 @@
 NeuroSim trains its 400-100-10 network on the crossbar itself: every weight update is a
 train of identical pulses on the device's nonlinear curve, with cycle-to-cycle noise,
 and the network reads its weights back from the conductances. This module re-implements
-that loop in JAX (``jax.lax.scan`` under ``jit``), one device run in about a minute:
+that loop in JAX (``jax.lax.scan`` under ``jit``; ``make bench`` times one device run):
 
 * the data: MNIST cropped to 20 x 20 and binarized at 0.5 (:func:`prepare`);
 * the network: 400-100-10, sigmoid units, weights in [-1, 1], initialized to one of

@@ -66,5 +66,28 @@ def test_check_readable_flags_small_text_and_coarse_figures():
         "72 dpi (at least 150)",
     ]
     plt.close(coarse)
+    crowded, ax = figures.new()
+    ax.set_xlim(0, 1)
+    ax.text(0.5, 0.5, "one label")
+    ax.text(0.52, 0.5, "another label")
+    assert figures.check_readable(crowded) == [
+        "text 'one label' overlaps 'another label'"
+    ]
+    covered, ax = figures.new()
+    ax.plot([0, 1], [0.95, 0.95], label="a line under the legend")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper right")
+    assert figures.check_readable(covered) == [
+        "the legend of 'an axes' covers data (a line under the legend)"
+    ]
+    ax.get_legend().remove()
+    ax.legend(loc="lower right")
+    assert figures.check_readable(covered) == []
+    bars, ax = figures.new()
+    ax.hist(np.linspace(0, 1, 100), bins=10, label="histogram")
+    ax.legend(loc="upper left")
+    assert figures.check_readable(bars) == [
+        "the legend of 'an axes' covers data (histogram)"
+    ]
     with pytest.raises(ValueError, match="at most 7.2 in wide"):
         figures.new(width=10)

@@ -26,6 +26,8 @@ __all__ = [
     "accuracy_vs_states",
     "batch_accuracy",
     "check_readable",
+    "legends_on_data",
+    "overlapping_text",
     "device_curve",
     "device_fit",
     "device_panels",
@@ -92,26 +94,143 @@ def new(
 
 
 def check_readable(fig) -> list[str]:
-    """What keeps ``fig`` from reading on the page: too wide, too coarse, or text
-    smaller than :data:`FONT_MIN` points; an empty list when nothing does."""
+    """What keeps ``fig`` from reading on the page; an empty list when nothing does.
+
+    Too wide, too coarse, text smaller than :data:`FONT_MIN` points, two drawn texts
+    that overlap (tick labels, labels, titles, annotations, legend entries), or a legend
+    inside an axes that covers the axes' data (a line, a marker, a bar or a band under
+    the legend's box).
+    """
     problems = []
     width = fig.get_figwidth()
     if width > MAX_WIDTH + 1e-9:
         problems.append(f"{width:.1f} in wide (at most {MAX_WIDTH})")
     if fig.dpi < DPI:
         problems.append(f"{fig.dpi:.0f} dpi (at least {DPI})")
-    fig.canvas.draw()  # creates the tick labels
-    for text in fig.findobj(
-        lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")
-    ):
-        if (
-            text.get_visible()
-            and text.get_text().strip()
-            and text.get_fontsize() < FONT_MIN - 1e-9
-        ):
+    drawn = _drawn_texts(fig)  # draws the figure: tick labels exist, layout is done
+    for text in drawn:
+        if text.get_fontsize() < FONT_MIN - 1e-9:
             problems.append(
                 f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least "
                 f"{FONT_MIN})"
+            )
+    problems += overlapping_text(fig, drawn)
+    problems += legends_on_data(fig)
+    return problems
+
+
+def _drawn_texts(fig) -> list:
+    """The texts that drawing ``fig`` puts on the canvas (visible, not empty, tick
+    labels within the axes' view only), in drawing order; draws the figure."""
+    from matplotlib.text import Text
+
+    drawn, draw = [], Text.draw
+
+    def recording(self, renderer):
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+        return draw(self, renderer)
+
+    Text.draw = recording
+    try:
+        fig.draw_without_rendering()
+    finally:
+        Text.draw = draw
+    return list(dict.fromkeys(drawn))
+
+
+def overlapping_text(fig, texts=None, tolerance: float = 1.0) -> list[str]:
+    """Pairs of drawn texts of ``fig`` whose boxes overlap by more than ``tolerance``
+    pixels both ways, as sentences (``texts``: what :func:`_drawn_texts` returned)."""
+    if texts is None:
+        texts = _drawn_texts(fig)
+    boxes = np.array([t.get_window_extent().extents for t in texts])
+    if len(boxes) < 2:
+        return []
+    x0, y0, x1, y1 = boxes.T
+    wide = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    high = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
+    i, j = np.nonzero(np.triu((wide > tolerance) & (high > tolerance), k=1))
+    return [
+        f"text {texts[a].get_text()!r} overlaps {texts[b].get_text()!r}"
+        for a, b in zip(i, j, strict=True)
+    ]
+
+
+def _covered(artist, box, step: float = 2.0) -> bool:
+    """Whether ``artist`` (a line, collection or patch of an axes) draws inside the
+    display-space ``box`` (a matplotlib ``Bbox``)."""
+    from matplotlib.collections import Collection, LineCollection, PolyCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    def inside(xy, connected=True):
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        if connected and len(xy) > 1:  # points every ``step`` pixels along the line
+            seg = np.diff(xy, axis=0)
+            n = np.maximum(1, np.ceil(np.hypot(*seg.T) / step)).astype(int)
+            t = np.concatenate([np.arange(k) / k for k in n])[:, None]
+            xy = np.vstack(
+                [np.repeat(xy[:-1], n, axis=0) + t * np.repeat(seg, n, axis=0), xy[-1:]]
+            )
+        x, y = xy.T
+        return bool(np.any((x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)))
+
+    if not artist.get_visible():
+        return False
+    if isinstance(artist, Line2D):
+        xy = artist.get_transform().transform(artist.get_xydata())
+        return inside(xy, artist.get_linestyle() not in ("None", "none", " ", ""))
+    if isinstance(artist, LineCollection):
+        transform = artist.get_transform()
+        return any(inside(transform.transform(s)) for s in artist.get_segments())
+    if isinstance(artist, PolyCollection):
+        transform = artist.get_transform()
+        corners = np.array(
+            [
+                [x, y]
+                for x in np.linspace(box.x0, box.x1, 7)
+                for y in np.linspace(box.y0, box.y1, 5)
+            ]
+        )
+        return any(
+            path.contains_points(corners, transform).any()
+            or inside(transform.transform(path.vertices))
+            for path in artist.get_paths()
+        )
+    if isinstance(artist, Collection):  # markers (scatter)
+        offsets = artist.get_offset_transform().transform(artist.get_offsets())
+        return inside(offsets, connected=False)
+    if isinstance(artist, Patch):
+        extent = artist.get_window_extent()
+        if extent.width < 0.5 or extent.height < 0.5:
+            return False
+        return bool(
+            min(extent.x1, box.x1) > max(extent.x0, box.x0)
+            and min(extent.y1, box.y1) > max(extent.y0, box.y0)
+        )
+    return False
+
+
+def legends_on_data(fig, margin: float = 2.0) -> list[str]:
+    """Legends drawn inside an axes of ``fig`` that cover its data (lines, markers,
+    bars, bands), as sentences; ``margin``: pixels of the legend's frame allowed to
+    touch the data. The figure must have been drawn."""
+    problems = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box = legend.get_window_extent().padded(-margin)
+        data = ax.lines + ax.collections + ax.patches
+        hit = [a for a in data if _covered(a, box)]
+        if hit:
+            names = sorted(
+                {a.get_label() for a in hit if not a.get_label().startswith("_")}
+            )
+            what = ", ".join(names) if names else f"{len(hit)} data artists"
+            problems.append(
+                f"the legend of {ax.get_title() or 'an axes'!r} covers data ({what})"
             )
     return problems
 
@@ -158,8 +277,11 @@ def accuracy_vs_levels(
 
     ``rows`` may hold several seeds or trials: the line is their mean and, with
     ``spread``, a band of one standard deviation. The software accuracy is a horizontal
-    line; with ``reported`` the paper's own figures are marked.
+    line; with ``reported`` the paper's own figures are marked. The legend goes below
+    the axes when the figure is its own, in the axes for a caller's panel (which moves
+    it).
     """
+    own = ax is None
     fig, ax = _axes(ax)
     for method in methods:
         levels = sorted({r["levels"] for r in rows if r["method"] == method})
@@ -212,7 +334,10 @@ def accuracy_vs_levels(
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    if own:
+        _panel_legend(fig, [ax])
+    else:
+        ax.legend(loc="lower right")
     return fig
 
 
@@ -235,7 +360,6 @@ def optimal_error_accuracy(
         )
     top.set_ylabel("squared error of weights")
     top.grid(alpha=0.3, which="both")
-    top.legend(loc="upper right")
     accuracy_vs_levels(rows, ax=bottom, methods=tuple(mse), reported=False)
     marked = [L for L in marked if L in levels]
     if marked:
@@ -250,8 +374,8 @@ def optimal_error_accuracy(
             mew=1.2,
             label="optimal vs proposed: p < 0.05",
         )
-        bottom.legend(loc="lower right")
     top.tick_params(labelbottom=True)
+    _panel_legend(fig, [top, bottom])
     return fig
 
 
@@ -332,7 +456,7 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     ax.set_xlabel("training batch size (images per step)")
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="lower left")
+    _panel_legend(fig, [ax])
     return fig
 
 
@@ -377,7 +501,6 @@ def device_curve(device="PCMO"):
     )
     left.set_xlabel("pulse number P")
     left.set_ylabel("normalized conductance g")
-    left.legend(loc="center", bbox_to_anchor=(0.6, 0.4))
     left.grid(alpha=0.3)
     right.eventplot(
         [reference, np.linspace(0, 1, device.states)],
@@ -389,6 +512,7 @@ def device_curve(device="PCMO"):
     right.set_xticks([0.5, 1.5], [device.name, "linear"])
     right.set_ylabel("normalized conductance g")
     right.set_xlim(-0.2, 2.2)
+    _panel_legend(fig, [left])
     return fig
 
 
@@ -458,7 +582,6 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
             v,
             color=COLORS["proposed"],
             lw=2,
-            ymax=0.92,
             label=LABELS["proposed"] + " levels" if i == 0 else None,
         )
     for i, v in enumerate(sampling_levels):
@@ -467,12 +590,11 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
             color=COLORS["sampling"],
             lw=2,
             ls="--",
-            ymax=0.92,
             label=LABELS["sampling"] + " levels" if i == 0 else None,
         )
     ax.set_xlabel("normalized weight magnitude")
     ax.set_ylabel("number of weights")
-    ax.legend(loc="upper right")
+    _panel_legend(fig, [ax])
     return fig
 
 
@@ -481,10 +603,29 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
 
 def figure2(rows: list[dict], title: str | None = None):
     """The paper's Figure 2 from one sweep: accuracy against levels for the sampling and
-    proposed methods, software and the paper's figures marked. ``title`` defaults to
-    what the rows say of the run: device, recipe, seed and the readings off their
-    default."""
-    fig = accuracy_vs_levels(rows)
+    proposed methods, software and the paper's figures marked (above), and the same
+    zoomed on the top band (below), where the software accuracies, the book's and the
+    paper's, and the proposed method's best levels lie a few tenths of a point apart.
+    ``title`` defaults to what the rows say of the run: device, recipe, seed and the
+    readings off their default."""
+    fig, (full, zoom) = new(
+        2, 1, width=6.4, height=7.0, gridspec_kw={"height_ratios": [3, 2]}
+    )
+    accuracy_vs_levels(rows, ax=full)
+    accuracy_vs_levels(rows, ax=zoom)
+    reported = paper.REPORTED
+    software = [r["accuracy_pct"] for r in rows if r["method"] == "software"]
+    tops = [reported["software_pct"], reported["proposed_10_pct"]]
+    if software:
+        tops.append(float(np.mean(software)))
+    low, high = min(tops) - 0.6, max(tops) + 0.4
+    zoom.set_ylim(low, high)
+    zoom.set_title("the top band, zoomed")
+    full.axhspan(low, high, color="0.5", alpha=0.12, lw=0, zorder=0)
+    for ax in (full, zoom):
+        for line in ax.get_lines():
+            if software and line.get_label() == LABELS["software"]:
+                line.set_label(f"this book: software {np.mean(software):.2f} %")
     if title is None and rows:
         first = rows[0]
         seed = first.get("seed")
@@ -500,7 +641,8 @@ def figure2(rows: list[dict], title: str | None = None):
         ]
         title = ", ".join(str(p) for p in parts if p)
     if title:
-        fig.axes[0].set_title(title)
+        full.set_title(title)
+    _panel_legend(fig, [full, zoom])
     return fig
 
 
@@ -582,7 +724,7 @@ def batch_accuracy(batch_acc: dict):
     ax.set_xlabel("batch size (images per SGD step)")
     ax.set_ylabel("software accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
+    _panel_legend(fig, [ax])
     return fig
 
 
@@ -626,7 +768,7 @@ def accuracy_vs_states(state_rows: list[dict], levels=(5, 10, 25)):
     ax.set_xlabel("device states (PCMO's nonlinearity)")
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    _panel_legend(fig, [ax])
     return fig
 
 
@@ -663,15 +805,67 @@ def lead_vs_nonlinearity(summary: list[dict], branch: str = "potentiation"):
             edgecolors=COLORS["proposed"],
             label="within a few test images",
         )
-    for s, a, b in zip(summary, x, y, strict=True):
-        ax.annotate(s["device"], (a, b), xytext=(4, 4), textcoords="offset points")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_xlabel(f"|NL| ({branch} branch)")
     ax.set_ylabel("mean lead, 5 to 25 levels\n(points)")
-    ax.margins(x=0.15, y=0.12)
+    ax.margins(x=0.15, y=0.15)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    _panel_legend(fig, [ax])
+    label_points(ax, [s["device"] for s in summary], x, y)
     return fig
+
+
+#: Where :func:`label_points` tries a label, in points from its marker: right, left,
+#: above, below, then further out.
+_LABEL_OFFSETS = [
+    (5, 3, "left", "bottom"),
+    (5, -3, "left", "top"),
+    (-5, 3, "right", "bottom"),
+    (-5, -3, "right", "top"),
+    (0, 7, "center", "bottom"),
+    (0, -7, "center", "top"),
+    (5, 14, "left", "bottom"),
+    (5, -14, "left", "top"),
+    (-5, 14, "right", "bottom"),
+    (-5, -14, "right", "top"),
+    (0, 20, "center", "bottom"),
+    (0, -20, "center", "top"),
+]
+
+
+def label_points(ax, labels, x, y) -> list:
+    """Label each point ``(x[i], y[i])`` of ``ax`` with ``labels[i]``, beside its marker
+    where the label overlaps no label placed before it and stays inside the axes (the
+    first of :data:`_LABEL_OFFSETS` that does); returns the annotations. Draws the
+    figure to measure the text."""
+    fig = ax.figure
+    fig.draw_without_rendering()  # the layout, so that the axes keep their place
+    inside = ax.get_window_extent()
+    placed, boxes = [], []
+    for label, a, b in zip(labels, x, y, strict=True):
+        for dx, dy, ha, va in _LABEL_OFFSETS:
+            note = ax.annotate(
+                label, (a, b), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va
+            )
+            box = note.get_window_extent()
+            free = all(
+                box.x1 <= o.x0 or o.x1 <= box.x0 or box.y1 <= o.y0 or o.y1 <= box.y0
+                for o in boxes
+            )
+            within = inside.x0 <= box.x0 and box.x1 <= inside.x1
+            within = within and inside.y0 <= box.y0 and box.y1 <= inside.y1
+            if free and within:
+                break
+            note.remove()
+        else:  # nowhere free: the first place, which the readability check reports
+            dx, dy, ha, va = _LABEL_OFFSETS[0]
+            note = ax.annotate(
+                label, (a, b), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va
+            )
+            box = note.get_window_extent()
+        placed.append(note)
+        boxes.append(box)
+    return placed
 
 
 def write_noise(rows: list[dict]):
@@ -713,7 +907,7 @@ def write_noise(rows: list[dict]):
     levels_axis(ax)
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", ncols=2)
+    _panel_legend(fig, [ax])
     return fig
 
 
@@ -787,20 +981,20 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
         top, bottom = axes[0, col], axes[1, col]
         pulse, g = b.data.pulse, b.data.conductance
         color = BRANCH_COLORS[name]
-        top.plot(pulse, 1e9 * g, ".", ms=2.5, color=color, alpha=0.45, label="data")
-        grid = np.linspace(pulse.min(), pulse.max(), 300)
         top.plot(
-            grid, 1e9 * b.predict(grid), "k-", lw=1.5, label=f"fit, NL = {b.nl:.2f}"
+            pulse, 1e9 * g, ".", ms=2.5, color=color, alpha=0.45, label=f"{name} data"
         )
-        top.set_title(f"{name} ({b.data.cycles} cycles)")
+        grid = np.linspace(pulse.min(), pulse.max(), 300)
+        top.plot(grid, 1e9 * b.predict(grid), "k-", lw=1.5, label="fitted curve")
+        top.set_title(f"{name} ({b.data.cycles} cycles)\nfitted NL = {b.nl:.2f}")
         top.set_ylabel("conductance (nS)")
-        top.legend(loc="lower right" if b.orientation == "rising" else "upper right")
         top.grid(alpha=0.3)
         bottom.plot(pulse, 1e9 * b.residuals(), ".", ms=2.5, color=color, alpha=0.45)
         bottom.axhline(0, color="k", lw=1)
         bottom.set_xlabel("pulse number")
         bottom.set_ylabel("residual (nS)")
         bottom.grid(alpha=0.3)
+    _panel_legend(fig, list(axes[0]), ncols=3)
     return fig
 
 
@@ -817,28 +1011,25 @@ def nl_bootstrap(
     for ax, (name, b) in zip(axes[0], branches, strict=True):
         ax.hist(b.samples["nl"], bins=30, color=BRANCH_COLORS[name], alpha=0.6)
         low, high = b.intervals["nl"]
-        ax.axvspan(
-            low,
-            high,
-            color="0.5",
-            alpha=0.15,
-            label=f"{round(100 * b.confidence)} % interval",
-        )
-        ax.axvline(b.nl, color="k", lw=1.5, label=f"estimate {b.nl:.2f}")
+        pct = round(100 * b.confidence)
+        ax.axvspan(low, high, color="0.5", alpha=0.15, label=f"{pct} % interval")
+        ax.axvline(b.nl, color="k", lw=1.5, label="estimate")
+        title = f"{name}: estimate {b.nl:.2f}\n{pct} % interval {low:.2f} to {high:.2f}"
         if truth and name in truth:
-            ax.axvline(
-                truth[name], color="k", ls="--", lw=1.5, label=f"true {truth[name]:.2f}"
-            )
+            ax.axvline(truth[name], color="k", ls="--", lw=1.5, label="true value")
+            title += f", true {truth[name]:.2f}"
+        ax.set_title(title)
         ax.set_xlabel(f"NL ({name})")
         ax.set_ylabel("resamples")
-        ax.legend(loc="upper left", fontsize=FONT_MIN)
+    _panel_legend(fig, list(axes[0]), ncols=3)
     return fig
 
 
 def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     """Accuracy (%) against the potentiation NL for each method and number of levels
     (rows of :func:`synquant.fit.accuracy_band`), over the fitted NL's interval; the
-    estimate marked."""
+    estimate marked. The legend goes below the axes when the figure is its own."""
+    own = ax is None
     fig, ax = _axes(ax)
     styles = {5: "o-", 10: "s--"}
     for method in ("sampling", "proposed", "uniform", "optimal"):
@@ -874,5 +1065,8 @@ def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     ax.set_xlabel("NL of the potentiation branch (over its interval)")
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=FONT_MIN)
+    if own:
+        _panel_legend(fig, [ax])
+    else:
+        ax.legend(loc="best")
     return fig

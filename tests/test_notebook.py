@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,25 @@ def test_check_readable_flags_small_text_and_coarse_figures():
     ]
     with pytest.raises(ValueError, match="at most 7.2 in wide"):
         figures.new(width=10)
+
+
+def test_a_figure_that_does_not_read_warns_when_drawn():
+    """Every figure of the book is checked as it is drawn for the page: the book build
+    (-W) fails on the warning."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from synquant.book import figures
+
+    fig, ax = figures.new()
+    ax.plot([0, 1], [0.95, 0.95], label="a line")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper right")
+    with pytest.warns(UserWarning, match="does not read: the legend .* covers data"):
+        fig.savefig(io.BytesIO(), format="png")
+    ax.get_legend().remove()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(io.BytesIO(), format="png")

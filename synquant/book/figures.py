@@ -8,6 +8,8 @@ size the page shows them; :func:`check_readable` says where a figure falls short
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import devices, quantize
@@ -90,7 +92,23 @@ def new(
     kwargs.setdefault("layout", "constrained")
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), dpi=DPI, **kwargs)
     plt.close(fig)
+    fig.canvas.mpl_connect("draw_event", _check_on_draw)
     return fig, axes
+
+
+def _check_on_draw(event) -> None:
+    """Warn when a figure of the book, as drawn (for the page, in a notebook), does not
+    read (:func:`check_readable`): the book build turns the warning into an error."""
+    fig = event.canvas.figure
+    if getattr(fig, "_checking", False):
+        return
+    problems = check_readable(fig)
+    if problems:
+        warnings.warn(
+            "the figure does not read: " + "; ".join(problems),
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 def check_readable(fig) -> list[str]:
@@ -107,7 +125,11 @@ def check_readable(fig) -> list[str]:
         problems.append(f"{width:.1f} in wide (at most {MAX_WIDTH})")
     if fig.dpi < DPI:
         problems.append(f"{fig.dpi:.0f} dpi (at least {DPI})")
-    drawn = _drawn_texts(fig)  # draws the figure: tick labels exist, layout is done
+    fig._checking = True  # no second check from the draw below (_check_on_draw)
+    try:
+        drawn = _drawn_texts(fig)  # draws the figure: tick labels, layout done
+    finally:
+        fig._checking = False
     for text in drawn:
         if text.get_fontsize() < FONT_MIN - 1e-9:
             problems.append(

@@ -35,7 +35,8 @@ PRINT_CSS = """
 @page { size: A4; margin: 15mm 14mm 17mm 14mm; }
 .bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary,
 .bd-footer, .bd-footer-article, .bd-footer-content, .prev-next-area, .prev-next-footer,
-footer, .headerlink, .copybtn, .onlyprint, .skip-link, #pst-back-to-top, .search-button-field,
+footer, .headerlink, .copybtn, .onlyprint, .skip-link, #pst-back-to-top,
+.search-button-field,
 .header-article-items, .pst-scrollable-table-container::-webkit-scrollbar {
   display: none !important;
 }

@@ -33,9 +33,7 @@ def test_glue_glues_every_value_and_say_fills_them_in(monkeypatch):
     )
     shown = []
     monkeypatch.setattr("IPython.display.display", shown.append)
-    assert (
-        fmt.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
-    )
+    assert fmt.glue(lead=np.float64(-0.0004), level=np.int64(5), name="PCMO") is None
     assert glued == {"lead": (0.0, False), "level": (5, False), "name": ("PCMO", False)}
     assert shown == []  # no table of internal names
     fmt.glue(lead=1.234)
@@ -112,6 +110,11 @@ def test_a_figure_that_does_not_read_warns_when_drawn():
     with pytest.warns(UserWarning, match="does not read: the legend .* covers data"):
         fig.savefig(io.BytesIO(), format="png")
     ax.get_legend().remove()
+    wide, ax = figures.new(width=figures.MAX_WIDTH)
+    ax.plot([0, 1], [0, 1], label="a line")
+    figures._panel_legend(wide, [ax])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig.savefig(io.BytesIO(), format="png")
+        # as a notebook saves it: cropped, padded, a little over MAX_WIDTH
+        wide.savefig(io.BytesIO(), format="png", bbox_inches="tight")

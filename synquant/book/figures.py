@@ -102,7 +102,9 @@ def _check_on_draw(event) -> None:
     fig = event.canvas.figure
     if getattr(fig, "_checking", False):
         return
-    problems = check_readable(fig)
+    # the text only: a save with bbox_inches="tight" (the notebook's) draws the figure
+    # at its cropped size, padding included, a little over MAX_WIDTH
+    problems = check_readable(fig, size=False)
     if problems:
         warnings.warn(
             "the figure does not read: " + "; ".join(problems),
@@ -111,19 +113,19 @@ def _check_on_draw(event) -> None:
         )
 
 
-def check_readable(fig) -> list[str]:
+def check_readable(fig, size: bool = True) -> list[str]:
     """What keeps ``fig`` from reading on the page; an empty list when nothing does.
 
     Too wide, too coarse, text smaller than :data:`FONT_MIN` points, two drawn texts
     that overlap (tick labels, labels, titles, annotations, legend entries), or a legend
     inside an axes that covers the axes' data (a line, a marker, a bar or a band under
-    the legend's box).
+    the legend's box). ``size=False`` leaves out the width and resolution.
     """
     problems = []
     width = fig.get_figwidth()
-    if width > MAX_WIDTH + 1e-9:
+    if size and width > MAX_WIDTH + 1e-9:
         problems.append(f"{width:.1f} in wide (at most {MAX_WIDTH})")
-    if fig.dpi < DPI:
+    if size and fig.dpi < DPI:
         problems.append(f"{fig.dpi:.0f} dpi (at least {DPI})")
     fig._checking = True  # no second check from the draw below (_check_on_draw)
     try:

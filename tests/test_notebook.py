@@ -45,6 +45,7 @@ def test_glue_glues_every_value_and_say_fills_them_in(monkeypatch):
 
 def test_check_readable_flags_small_text_and_coarse_figures():
     import matplotlib
+    import matplotlib.image
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -99,6 +100,7 @@ def test_a_figure_that_does_not_read_warns_when_drawn():
     import io
 
     import matplotlib
+    import matplotlib.image
 
     matplotlib.use("Agg")
     from synquant.book import figures
@@ -109,6 +111,12 @@ def test_a_figure_that_does_not_read_warns_when_drawn():
     ax.legend(loc="upper right")
     with pytest.warns(UserWarning, match="does not read: the legend .* covers data"):
         fig.savefig(io.BytesIO(), format="png")
+    crowded, labelled = figures.new()
+    labelled.set_xlim(0, 1)
+    labelled.text(0.5, 0.5, "one label")
+    labelled.text(0.52, 0.5, "another label")
+    with pytest.warns(UserWarning, match="'one label' overlaps 'another label'"):
+        crowded.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     ax.get_legend().remove()
     wide, ax = figures.new(width=figures.MAX_WIDTH)
     ax.plot([0, 1], [0, 1], label="a line")
@@ -117,4 +125,9 @@ def test_a_figure_that_does_not_read_warns_when_drawn():
         warnings.simplefilter("error")
         fig.savefig(io.BytesIO(), format="png")
         # as a notebook saves it: cropped, padded, a little over MAX_WIDTH
-        wide.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+        saved = io.BytesIO()
+        wide.savefig(saved, format="png", bbox_inches="tight")
+    # the check draws nothing into the saved image: it shows the line and legend
+    saved.seek(0)
+    image = matplotlib.image.imread(saved)[..., :3].mean(axis=-1)
+    assert (image < 0.5).sum() > 500

@@ -102,9 +102,10 @@ def _check_on_draw(event) -> None:
     fig = event.canvas.figure
     if getattr(fig, "_checking", False):
         return
-    # the text only: a save with bbox_inches="tight" (the notebook's) draws the figure
-    # at its cropped size, padding included, a little over MAX_WIDTH
-    problems = check_readable(fig, size=False)
+    # Only what was drawn, measured with the draw's own renderer: a second draw inside
+    # a save would leave the saved image blank. No width: a save with
+    # bbox_inches="tight" (the notebook's) draws the figure cropped and padded.
+    problems = _text_problems(fig, _visible_texts(fig), event.renderer)
     if problems:
         warnings.warn(
             "the figure does not read: " + "; ".join(problems),
@@ -113,34 +114,82 @@ def _check_on_draw(event) -> None:
         )
 
 
-def check_readable(fig, size: bool = True) -> list[str]:
+def check_readable(fig) -> list[str]:
     """What keeps ``fig`` from reading on the page; an empty list when nothing does.
 
     Too wide, too coarse, text smaller than :data:`FONT_MIN` points, two drawn texts
     that overlap (tick labels, labels, titles, annotations, legend entries), or a legend
     inside an axes that covers the axes' data (a line, a marker, a bar or a band under
-    the legend's box). ``size=False`` leaves out the width and resolution.
+    the legend's box).
     """
     problems = []
     width = fig.get_figwidth()
-    if size and width > MAX_WIDTH + 1e-9:
+    if width > MAX_WIDTH + 1e-9:
         problems.append(f"{width:.1f} in wide (at most {MAX_WIDTH})")
-    if size and fig.dpi < DPI:
+    if fig.dpi < DPI:
         problems.append(f"{fig.dpi:.0f} dpi (at least {DPI})")
     fig._checking = True  # no second check from the draw below (_check_on_draw)
     try:
         drawn = _drawn_texts(fig)  # draws the figure: tick labels, layout done
     finally:
         fig._checking = False
-    for text in drawn:
-        if text.get_fontsize() < FONT_MIN - 1e-9:
-            problems.append(
-                f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least "
-                f"{FONT_MIN})"
-            )
-    problems += overlapping_text(fig, drawn)
-    problems += legends_on_data(fig)
-    return problems
+    return problems + _text_problems(fig, drawn)
+
+
+def _text_problems(fig, texts, renderer=None) -> list[str]:
+    """Text of ``texts`` smaller than :data:`FONT_MIN`, overlapping text, legends on
+    data, for a figure just drawn (``renderer``: the draw's, or None for the
+    figure's own)."""
+    problems = [
+        f"text {t.get_text()!r} at {t.get_fontsize():.1f} pt (at least {FONT_MIN})"
+        for t in texts
+        if t.get_fontsize() < FONT_MIN - 1e-9
+    ]
+    problems += overlapping_text(fig, texts, renderer=renderer)
+    return problems + legends_on_data(fig, renderer=renderer)
+
+
+def _visible_texts(fig) -> list:
+    """The texts that a draw of ``fig`` puts on the canvas, found without drawing it:
+    visible ones, not empty, of visible parents; of an axis, its label, offset text
+    and the tick labels of the ticks within its view."""
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    found = []
+
+    def ticks(axis):
+        low, high = sorted(axis.get_view_interval())
+        close = 1e-9 * max(1.0, abs(high - low))
+        drawn = []
+        for locs, get in (
+            (axis.get_majorticklocs(), axis.get_major_ticks),
+            (axis.get_minorticklocs(), axis.get_minor_ticks),
+        ):
+            drawn += [
+                tick
+                for tick, loc in zip(get(len(locs)), locs, strict=False)
+                if low - close <= loc <= high + close
+            ]
+        return drawn
+
+    def walk(artist):
+        if not artist.get_visible():
+            return
+        if isinstance(artist, Text) and artist.get_text().strip():
+            found.append(artist)
+        if isinstance(artist, Axis):
+            children = [artist.label, artist.offsetText, *ticks(artist)]
+        elif isinstance(artist, Axes) and not artist.axison:
+            children = [c for c in artist.get_children() if not isinstance(c, Axis)]
+        else:
+            children = artist.get_children()
+        for child in children:
+            walk(child)
+
+    walk(fig)
+    return list(dict.fromkeys(found))
 
 
 def _drawn_texts(fig) -> list:
@@ -163,12 +212,15 @@ def _drawn_texts(fig) -> list:
     return list(dict.fromkeys(drawn))
 
 
-def overlapping_text(fig, texts=None, tolerance: float = 1.0) -> list[str]:
+def overlapping_text(
+    fig, texts=None, tolerance: float = 1.0, renderer=None
+) -> list[str]:
     """Pairs of drawn texts of ``fig`` whose boxes overlap by more than ``tolerance``
-    pixels both ways, as sentences (``texts``: what :func:`_drawn_texts` returned)."""
+    pixels both ways, as sentences (``texts``: what :func:`_drawn_texts` returned;
+    ``renderer``: the last draw's, None for the figure's own)."""
     if texts is None:
         texts = _drawn_texts(fig)
-    boxes = np.array([t.get_window_extent().extents for t in texts])
+    boxes = np.array([t.get_window_extent(renderer).extents for t in texts])
     if len(boxes) < 2:
         return []
     x0, y0, x1, y1 = boxes.T
@@ -236,7 +288,7 @@ def _covered(artist, box, step: float = 2.0) -> bool:
     return False
 
 
-def legends_on_data(fig, margin: float = 2.0) -> list[str]:
+def legends_on_data(fig, margin: float = 2.0, renderer=None) -> list[str]:
     """Legends drawn inside an axes of ``fig`` that cover its data (lines, markers,
     bars, bands), as sentences; ``margin``: pixels of the legend's frame allowed to
     touch the data. The figure must have been drawn."""
@@ -245,7 +297,7 @@ def legends_on_data(fig, margin: float = 2.0) -> list[str]:
         legend = ax.get_legend()
         if legend is None or not legend.get_visible():
             continue
-        box = legend.get_window_extent().padded(-margin)
+        box = legend.get_window_extent(renderer).padded(-margin)
         data = ax.lines + ax.collections + ax.patches
         hit = [a for a in data if _covered(a, box)]
         if hit:

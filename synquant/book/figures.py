@@ -220,7 +220,10 @@ def overlapping_text(
     ``renderer``: the last draw's, None for the figure's own)."""
     if texts is None:
         texts = _drawn_texts(fig)
-    boxes = np.array([t.get_window_extent(renderer).extents for t in texts])
+    from matplotlib.text import Text
+
+    # the text alone: an annotation's own box takes in its line to the point
+    boxes = np.array([Text.get_window_extent(t, renderer).extents for t in texts])
     if len(boxes) < 2:
         return []
     x0, y0, x1, y1 = boxes.T
@@ -906,24 +909,46 @@ _LABEL_OFFSETS = [
     (-5, -14, "right", "top"),
     (0, 20, "center", "bottom"),
     (0, -20, "center", "top"),
+    (5, 28, "left", "bottom"),
+    (-5, 28, "right", "bottom"),
+    (5, -28, "left", "top"),
+    (-5, -28, "right", "top"),
 ]
 
 
 def label_points(ax, labels, x, y) -> list:
     """Label each point ``(x[i], y[i])`` of ``ax`` with ``labels[i]``, beside its marker
-    where the label overlaps no label placed before it and stays inside the axes (the
-    first of :data:`_LABEL_OFFSETS` that does); returns the annotations. Draws the
-    figure to measure the text."""
+    where the label covers no label placed before it and no point's marker, and stays
+    inside the axes (the first of :data:`_LABEL_OFFSETS` that does); a label set
+    further out than the nearest places gets a thin line to its point. Returns the
+    annotations. Draws the figure to measure the text."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
     fig = ax.figure
     fig.draw_without_rendering()  # the layout, so that the axes keep their place
     inside = ax.get_window_extent()
-    placed, boxes = [], []
+    radius = 5 * fig.dpi / 72  # a marker, in pixels
+    points = ax.transData.transform(np.column_stack([x, y]))
+    placed = []
+    boxes = [
+        Bbox.from_extents(u - radius, v - radius, u + radius, v + radius)
+        for u, v in points
+    ]
     for label, a, b in zip(labels, x, y, strict=True):
         for dx, dy, ha, va in _LABEL_OFFSETS:
+            line = {"arrowstyle": "-", "color": "0.5", "lw": 0.6, "shrinkB": 4}
             note = ax.annotate(
-                label, (a, b), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va
+                label,
+                (a, b),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                arrowprops=line if abs(dy) > 7 else None,
             )
-            box = note.get_window_extent()
+            note.get_window_extent()  # places the text
+            box = Text.get_window_extent(note)  # the text alone, not its line
             free = all(
                 box.x1 <= o.x0 or o.x1 <= box.x0 or box.y1 <= o.y0 or o.y1 <= box.y0
                 for o in boxes

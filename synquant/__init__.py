@@ -7,8 +7,9 @@ A reproduction of J. E. Lee et al., "Uniform Quantization Method for Synaptic De
 curves, reference levels; ``fit`` makes a device from measured pulse data) -> ``levels``
 (snap to reference levels) -> ``quantize`` (normalize, uniform, snap, proposed,
 sampling; ``optimal`` levels) -> ``nonideal`` (Monte Carlo) -> ``evaluate`` (accuracy,
-sweeps, results files) and ``stats`` (paired tests, intervals). ``checks`` and ``files``
-are the small shared pieces.
+sweeps, results files) and ``stats`` (paired tests, intervals); ``aware`` trains the
+network through a device's levels, ``insitu`` trains on the device itself, after
+NeuroSim. ``checks`` and ``files`` are the small shared pieces.
 
 ``import synquant as sq`` gives every library module (``sq.quantize.network(...)``).
 The book's chapters present it through :mod:`synquant.book`, which the library never
@@ -25,12 +26,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 __version__ = "0.1.0"
 
 from . import (  # noqa: E402  (after the backend is chosen)
+    aware,
     checks,
     data,
     devices,
     evaluate,
     files,
     fit,
+    insitu,
     levels,
     model,
     nonideal,
@@ -40,12 +43,14 @@ from . import (  # noqa: E402  (after the backend is chosen)
 )
 
 __all__ = [
+    "aware",
     "checks",
     "data",
     "devices",
     "evaluate",
     "files",
     "fit",
+    "insitu",
     "levels",
     "model",
     "nonideal",

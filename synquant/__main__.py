@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import checks, devices, evaluate, files, fit, model, quantize
+from . import checks, devices, evaluate, files, fit, insitu, model, quantize
 from .book import report
 
 
@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="print the traceback of an error"
     )
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "insitu",
+        add_help=False,
+        help="on-chip training after NeuroSim V3.0 into a tidy CSV "
+        "(python -m synquant insitu --help)",
+    )
 
     t = sub.add_parser(
         "train", parents=[debug], help="train the 784-H-10 network and save its weights"
@@ -191,10 +197,12 @@ def _fit_parser(sub, debug) -> None:
         ),
         description=(
             "Fit NeuroSim's device model (Gmin, Gmax, NL, pulses, cycle-to-cycle "
-            "sigma) to measured pulse-response data, with bootstrap intervals, and "
-            "write a device file that `sweep --device FILE` and the chapters accept. "
-            "Data: CSV with the header pulse,conductance (siemens) and optionally "
-            "cycle."
+            "sigma) to measured pulse-response data, with read and write noise and "
+            "bootstrap intervals, and write a device file that `sweep --device FILE` "
+            "and the chapters accept. Data: CSV, long (pulse and conductance columns, "
+            "optionally cycle, any header or none) or wide (one column per cycle, one "
+            "row per pulse); conductance in siemens, or read current with "
+            "--read-voltage."
         ),
     )
     f.add_argument(
@@ -214,20 +222,46 @@ def _fit_parser(sub, debug) -> None:
         "--force", action="store_true", help="overwrite an existing device file"
     )
     f.add_argument(
+        "--read-voltage",
+        type=float,
+        default=None,
+        metavar="V",
+        help="the files hold read currents (A) at this read voltage (V); the "
+        "conductance is current / V",
+    )
+    f.add_argument(
+        "--layout",
+        choices=("auto", "long", "wide"),
+        default="auto",
+        help="long (a row per reading) or wide (a column per cycle); default: auto",
+    )
+    for column, what in (
+        ("pulse", "pulse numbers"),
+        ("value", "conductances (or currents)"),
+        ("cycle", "cycle labels"),
+    ):
+        f.add_argument(
+            f"--{column}-column",
+            default=None,
+            metavar="NAME",
+            help=f"the long layout's column of {what}: a header name or a 1-based "
+            "number",
+        )
+    f.add_argument(
         "--bootstrap",
         type=int,
         default=1000,
-        help="bootstrap resamples for the intervals (default: 1000)",
+        help="bootstrap resamples for the intervals (default: 1000, at most 100000)",
     )
     f.add_argument(
         "--seed", type=int, default=0, help="seed of the bootstrap (default: 0)"
     )
     f.add_argument(
         "--over",
-        choices=("steps", "cycles"),
-        default="steps",
-        help="what the bootstrap resamples: pulse-to-pulse steps (default) or "
-        "whole cycles",
+        choices=("model", "cycles"),
+        default="model",
+        help="what the bootstrap redraws: noise from the fitted noise model "
+        "(default) or whole cycles",
     )
 
 
@@ -237,17 +271,37 @@ def _fit(args) -> None:
         raise ValueError("give --potentiation LTP.csv, --depression LTD.csv, or both")
     if args.out.suffix.lower() != ".json":
         raise ValueError(f"--out {args.out}: name the device file with a .json suffix")
-    if args.bootstrap < 0:
+    if not 0 <= args.bootstrap <= fit.MAX_BOOTSTRAP:
         raise ValueError(
-            f"--bootstrap {args.bootstrap}: use 0 (no intervals) or more resamples, "
-            "e.g. 1000"
+            f"--bootstrap {args.bootstrap}: use 0 (no intervals) to "
+            f"{fit.MAX_BOOTSTRAP} resamples, e.g. 1000"
         )
     if args.seed < 0:
         raise ValueError(f"--seed {args.seed}: use an integer >= 0")
     files.check_writable(args.out, force=args.force)  # before the work
+    data = {
+        branch: fit.read_csv(
+            path,
+            branch,
+            read_voltage=args.read_voltage,
+            layout=args.layout,
+            pulse_column=args.pulse_column,
+            value_column=args.value_column,
+            cycle_column=args.cycle_column,
+        )
+        for branch, path in (
+            ("potentiation", args.potentiation),
+            ("depression", args.depression),
+        )
+        if path is not None
+    }
+    for branch, d in data.items():  # data no orientation explains: before printing
+        fit.check_shape(d, branch)
+    for branch, d in data.items():  # what was read, before the fit
+        print(d.summary(branch), flush=True)
     result = fit.fit(
-        args.potentiation,
-        args.depression,
+        data.get("potentiation"),
+        data.get("depression"),
         name=args.name,
         bootstrap=args.bootstrap,
         seed=args.seed,
@@ -356,6 +410,9 @@ def _one_line(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["insitu"]:  # its own options: synquant.insitu.main
+        return insitu.main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         commands = {

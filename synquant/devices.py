@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_DEVICE",
     "Device",
     "DeviceFileError",
+    "MAX_STATES",
     "a_to_nl",
     "curve",
     "from_dict",
@@ -181,6 +182,12 @@ def a_to_nl(a: float) -> float:
 
 BRANCHES = ("potentiation", "depression")
 
+#: Most conductance states a device may have (10 000 programming pulses + 1). The
+#: benchmark devices hold 32 to 128 and measured pulse trains rarely exceed a few
+#: thousand pulses; a larger count is almost always a typo or a unit slip (1e9 states
+#: would need 8 GB for the reference levels alone). Checked before any array is made.
+MAX_STATES = 10_001
+
 #: Values that a device file may leave out, and why they are harmless there: the
 #: book's quantization reads only the normalized curves (states and NL); r_on and on_off
 #: set the conductances in siemens, sigma the write noise of the non-idealities chapter.
@@ -208,7 +215,8 @@ class Device:
 
     Attributes:
         name: device name (a non-empty string).
-        states: number of conductance states, programming pulses + 1 (an integer >= 2).
+        states: number of conductance states, programming pulses + 1 (an integer from
+            2 to :data:`MAX_STATES`).
         nl_increase: nonlinearity label of the potentiation branch (|NL| < 10.1).
         nl_decrease: nonlinearity label of the depression branch (|NL| < 10.1).
         r_on: on resistance in ohm (Gmax = 1 / r_on), > 0.
@@ -235,19 +243,7 @@ class Device:
             )
         if not self.name.strip():
             raise ValueError("device field name='': give the device a non-empty name")
-        states = self.states
-        if (
-            isinstance(states, bool)
-            or not isinstance(states, numbers.Real)
-            or not math.isfinite(states)
-            or int(states) != states
-            or states < 2
-        ):
-            raise ValueError(
-                f"{self.name}: device field states={states!r}: states must be an "
-                "integer >= 2 (the number of conductance states, pulses + 1)"
-            )
-        object.__setattr__(self, "states", int(states))
+        object.__setattr__(self, "states", _states(self.states, self.name))
         for field in ("nl_increase", "nl_decrease"):
             value = _number(
                 field,
@@ -314,10 +310,8 @@ class Device:
         last included (the paper's "reference values"). ``states`` defaults to the
         device's own count; another count keeps the same nonlinearity.
         """
-        n = self.states if states is None else states
-        if isinstance(n, bool) or int(n) != n or n < 2:
-            raise ValueError(f"states must be an integer >= 2, got {n!r}")
-        return self.conductance(np.linspace(0.0, 1.0, int(n)), branch)
+        n = self.states if states is None else _states(states)
+        return self.conductance(np.linspace(0.0, 1.0, n), branch)
 
     def with_states(self, states: int) -> Device:
         """The same device with another number of states (same nonlinearity)."""
@@ -333,6 +327,24 @@ class Device:
 
 
 FIELDS = tuple(f.name for f in fields(Device))
+
+
+def _states(states, device: str = "") -> int:
+    """``states`` as an int from 2 to :data:`MAX_STATES` (an integral float such as
+    50.0 from a JSON file is fine); else ValueError naming the field and the device."""
+    ok = (
+        not isinstance(states, bool)
+        and isinstance(states, numbers.Real)
+        and math.isfinite(states)
+        and int(states) == states
+    )
+    if not ok or not 2 <= states <= MAX_STATES:
+        where = f"{device}: device field " if device else ""
+        raise ValueError(
+            f"{where}states={states!r}: states must be an integer from 2 to "
+            f"{MAX_STATES} (the number of conductance states, pulses + 1)"
+        )
+    return int(states)
 
 
 def check_branch(branch: str) -> str:

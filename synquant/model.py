@@ -55,6 +55,9 @@ __all__ = [
     "check_weights",
     "build",
     "train",
+    "fit",
+    "weights_of",
+    "versions",
     "save_weights",
     "load_weights",
     "weights_path",
@@ -75,8 +78,12 @@ PACKAGED_DIR = Path(__file__).resolve().parent / "_data" / "weights"
 HOME_VAR = "SYNQUANT_HOME"
 #: Key of the metadata (a JSON string) inside a weights file.
 META_KEY = "meta_json"
-#: Largest hidden width accepted (a typo guard; the paper's is 128).
-MAX_HIDDEN = 100_000
+#: Largest hidden width accepted: 32 times the paper's 128. One evaluation of such a
+#: network over the 10 000 test images holds a 10 000 x 4096 float32 hidden layer
+#: (164 MB), and its training a batch of 20 000 of them; a wider one (100 000: 4 GB
+#: per evaluation, 31 million weights) is almost always a typo. Checked by
+#: :class:`Recipe` and :func:`shapes` before any array is made.
+MAX_HIDDEN = 4096
 #: Keras initializers a recipe may name (checked without building a network; a test
 #: checks that Keras knows each of them).
 INITIALIZERS = (
@@ -178,7 +185,7 @@ class Recipe:
             self.hidden,
             least=1,
             most=MAX_HIDDEN,
-            hint="the paper's width is 128",
+            hint=f"a width from 1 to {MAX_HIDDEN} (the paper's is 128)",
         )
 
     @property
@@ -280,7 +287,9 @@ def build(recipe: Recipe | str = "paper"):
     )
 
 
-def _weights_of(model) -> dict[str, np.ndarray]:
+def weights_of(model) -> dict[str, np.ndarray]:
+    """The weight set ``{"W1", "b1", "W2", "b2"}`` (float32) of a built 784-H-10 Keras
+    network (layers "hidden" and "output"; zeros for absent biases)."""
     hidden, output = model.get_layer("hidden"), model.get_layer("output")
     out = {}
     for k, layer in (("1", hidden), ("2", output)):
@@ -290,18 +299,89 @@ def _weights_of(model) -> dict[str, np.ndarray]:
     return out
 
 
-def _progress(epochs: int):
-    """A one-line progress bar over epochs, shown only in a terminal."""
+def _loss_fn(loss: str):
+    """The per-image loss of a ``loss`` name as Keras' ``compile`` takes it."""
     import keras
 
-    class EpochBar(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.bar = keras.utils.Progbar(epochs, unit_name="epoch")
+    if loss == "sparse_categorical_crossentropy":
+        return keras.losses.sparse_categorical_crossentropy
+    return keras.losses.mean_squared_error
 
-        def on_epoch_end(self, epoch, logs=None):
-            self.bar.update(epoch + 1, [(k, v) for k, v in (logs or {}).items()])
 
-    return [EpochBar()] if sys.stdout.isatty() else []
+def fit(
+    net, x, targets, recipe: Recipe, loss: str, progress: bool = False
+) -> list[float]:
+    """Train ``net`` in place by SGD as ``net.fit(x, targets, shuffle=True)`` would.
+
+    The same draws and arithmetic as Keras' ``fit`` (a seed gives the same network, bit
+    for bit: the cached weights were trained by ``fit``), without its per-batch work:
+    the data stay on the device, and one jitted ``jax.lax.scan`` runs the SGD steps of
+    an epoch. Keras' ``fit`` draws one permutation of the images (``np.random``) before
+    its first epoch (to build the model on one batch) and one per epoch; so does this.
+    A last batch smaller than ``recipe.batch_size`` is one more step, as in ``fit``.
+
+    ``net``: a built Keras model whose forward pass may draw random numbers (Keras
+    ``SeedGenerator`` state travels as its non-trainable variables); ``x`` (N, 784)
+    float32; ``targets`` (N,) labels or (N, 10) one-hot; ``loss``:
+    ``"sparse_categorical_crossentropy"`` or ``"mean_squared_error"``. Returns the mean
+    training loss of each epoch.
+    """
+    import jax
+    import jax.numpy as jnp
+    import keras
+
+    per_image = _loss_fn(loss)
+    optimizer = keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum)
+    optimizer.build(net.trainable_variables)
+    n, size = len(x), recipe.batch_size
+    full = n // size
+
+    def loss_of(trainable, non_trainable, xb, yb):
+        out, non_trainable = net.stateless_call(
+            trainable, non_trainable, xb, training=True
+        )
+        return jnp.mean(per_image(yb, out)), non_trainable
+
+    def step(state, xb, yb):
+        trainable, non_trainable, opt = state
+        (value, non_trainable), grads = jax.value_and_grad(loss_of, has_aux=True)(
+            trainable, non_trainable, xb, yb
+        )
+        trainable, opt = optimizer.stateless_apply(opt, grads, trainable)
+        return (trainable, non_trainable, opt), value
+
+    @jax.jit
+    def epoch(state, batches, xs, ys):
+        return jax.lax.scan(lambda c, i: step(c, xs[i], ys[i]), state, batches)
+
+    last = jax.jit(lambda state, i, xs, ys: step(state, xs[i], ys[i]))
+
+    xs, ys = jnp.asarray(x), jnp.asarray(targets)
+    state = (
+        [v.value for v in net.trainable_variables],
+        [v.value for v in net.non_trainable_variables],
+        [v.value for v in optimizer.variables],
+    )
+    bar = keras.utils.Progbar(recipe.epochs, unit_name="epoch") if progress else None
+    np.random.permutation(n)  # the batch Keras' fit draws to build the model
+    history = []
+    for e in range(recipe.epochs):
+        order = np.random.permutation(n).astype(np.int32)
+        state, losses = epoch(
+            state, jnp.asarray(order[: full * size].reshape(full, size)), xs, ys
+        )
+        total, count = jnp.sum(losses) * size, full * size
+        if full * size < n:
+            state, value = last(state, jnp.asarray(order[full * size :]), xs, ys)
+            total, count = total + value * (n - full * size), n
+        history.append(float(total) / count)
+        if bar is not None:
+            bar.update(e + 1, [("loss", history[-1])])
+    for variable, value in zip(net.trainable_variables, state[0], strict=True):
+        variable.assign(value)
+    for variable, value in zip(net.non_trainable_variables, state[1], strict=True):
+        variable.assign(value)
+    return history
 
 
 def train(
@@ -331,21 +411,9 @@ def train(
         loss, targets = "sparse_categorical_crossentropy", y_train
     else:
         loss, targets = "mean_squared_error", np.eye(10, dtype=np.float32)[y_train]
-    net.compile(
-        optimizer=keras.optimizers.SGD(recipe.learning_rate, momentum=recipe.momentum),
-        loss=loss,
-    )
-    net.fit(
-        x_train,
-        targets,
-        batch_size=recipe.batch_size,
-        epochs=recipe.epochs,
-        shuffle=True,
-        verbose=0,
-        callbacks=_progress(recipe.epochs),
-    )
+    fit(net, x_train, targets, recipe, loss, progress=sys.stdout.isatty())
 
-    weights = _weights_of(net)
+    weights = weights_of(net)
     predicted = np.argmax(
         net.predict(x_test, batch_size=len(x_test), verbose=0), axis=1
     )
@@ -355,13 +423,14 @@ def train(
         "seed": seed,
         "epochs": recipe.epochs,
         "test_accuracy": float(np.mean(predicted == y_test)),
-        "versions": _versions(),
+        "versions": versions(),
         "mnist_sha256": data.mnist_checksum(),
     }
     return weights, meta
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
+    """The versions a network was trained with (Python, numpy, Keras, JAX, machine)."""
     import jax
     import keras
 
@@ -445,6 +514,11 @@ def check_weights(
         raise WeightsError(str(err)) from None
     if recipe is not None:
         hidden = recipe.hidden
+    elif w1.ndim == 2 and w1.shape[1] > MAX_HIDDEN:
+        raise WeightsError(
+            f"{source}: W1 has {w1.shape[1]} columns, a hidden layer wider than "
+            f"{MAX_HIDDEN} (model.MAX_HIDDEN), which the package does not evaluate"
+        )
     elif w1.ndim == 2 and w1.shape[1] >= 1:
         hidden = w1.shape[1]
     else:
@@ -600,7 +674,15 @@ def load_weights(
         try:
             with np.load(path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in f.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        except ValueError as err:
+            if "allow_pickle" in str(err):  # never unpickled: say so, not "truncated"
+                raise WeightsError(
+                    f"{path} holds Python objects (an object array), which are never "
+                    "unpickled: save the weights as numeric arrays with "
+                    "synquant.model.save_weights"
+                ) from None
+            arrays = None
+        except (OSError, EOFError, zipfile.BadZipFile):
             arrays = None
     if arrays is None:
         raise WeightsError(f"{path} is not a readable weights file: {_not_npz(path)}")

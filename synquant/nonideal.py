@@ -50,6 +50,8 @@ from scipy import stats
 from . import checks, devices, evaluate, model, quantize
 
 __all__ = [
+    "MAX_TRIALS",
+    "MAX_TRIAL_WEIGHTS",
     "EFFECTS",
     "pulses",
     "labels_to_a",
@@ -174,16 +176,33 @@ def _nominal_label(device: devices.Device, branch: str) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _check_trials(trials) -> int:
-    if isinstance(trials, bool) or not isinstance(trials, numbers.Integral):
-        raise TypeError(
-            f"trials must be an integer, got {trials!r} ({type(trials).__name__})"
-        )
-    if trials < 1:
+#: Most Monte Carlo trials (simulated chips) in one call: the 95 % interval of the mean
+#: accuracy narrows as 1 / sqrt(trials), so 1000 trials already pin it to a few
+#: hundredths of a point; more are almost always a typo.
+MAX_TRIALS = 1000
+#: Most perturbed weights held at once (trials x weights of one layer): each is a
+#: float32 in several arrays of that shape, so this bounds a call to a few GB. The
+#: paper's network (100 352 weights in W1) fits 1000 trials.
+MAX_TRIAL_WEIGHTS = 2**27
+#: The declared constraint of :func:`monte_carlo`'s ``trials`` (:func:`perturb` takes
+#: any number whose copies stay within :data:`MAX_TRIAL_WEIGHTS`).
+TRIALS = checks.Integer(
+    least=1,
+    most=MAX_TRIALS,
+    hint=f"a number of simulated chips from 1 to {MAX_TRIALS} (e.g. 20)",
+)
+
+
+def _check_size(trials: int, name: str, size: int) -> None:
+    """Refuse ``trials`` copies of a layer of ``size`` weights beyond
+    :data:`MAX_TRIAL_WEIGHTS`, before any of them is made."""
+    if trials * size > MAX_TRIAL_WEIGHTS:
         raise ValueError(
-            f"trials must be a positive integer, got {trials}: use e.g. trials=20"
+            f"trials={trials} copies of {name} ({size} weights) would hold "
+            f"{trials * size:.3g} perturbed weights at once, above {MAX_TRIAL_WEIGHTS} "
+            f"(nonideal.MAX_TRIAL_WEIGHTS): use at most {MAX_TRIAL_WEIGHTS // size} "
+            "trials, and run more with other seeds"
         )
-    return int(trials)
 
 
 def _real(name: str, value) -> float:
@@ -245,6 +264,7 @@ def _stuck(
     g[u >= 1 - stuck_max] = 1
 
 
+@checks.validate(trials=checks.Integer(least=1, hint="a number of copies, e.g. 20"))
 def perturb(
     quantized: dict,
     device,
@@ -275,7 +295,6 @@ def perturb(
     ``np.random.default_rng(seed)``; the same seed gives the same trials.
     """
     device = devices.get(device)
-    trials = _check_trials(trials)
     _check_mapping(mapping)
     devices.check_branch(branch)
     if not isinstance(rng, np.random.Generator):
@@ -296,7 +315,7 @@ def perturb(
     nominal_nl = _nominal_label(device, branch)
     steps = device.states - 1
 
-    out = {}
+    layers = {}
     for name, pair in quantized.items():
         try:
             q, s = pair
@@ -304,7 +323,11 @@ def perturb(
             raise ValueError(
                 f"quantized[{name!r}] must be a pair (q, s) as quantize.layers returns"
             ) from None
-        q = checks.finite_array(f"quantized[{name!r}]", q)
+        layers[name] = checks.finite_array(f"quantized[{name!r}]", q), s
+        _check_size(trials, name, layers[name][0].size)
+
+    out = {}
+    for name, (q, s) in layers.items():
         if q.size and np.max(np.abs(q)) > 1 + _TOL:
             raise ValueError(
                 f"quantized[{name!r}] leaves [-1, 1] (largest magnitude "
@@ -365,6 +388,7 @@ def perturb(
     return out
 
 
+@checks.validate(trials=TRIALS)
 def monte_carlo(
     weights: dict,
     method: str,
@@ -400,7 +424,6 @@ def monte_carlo(
         )
     effects = {k: v for k, v in effects_and_options.items() if k in EFFECTS}
     options = {k: v for k, v in effects_and_options.items() if k in quantize.OPTIONS}
-    trials = _check_trials(trials)
     seed = checks.seed(seed)
     device = devices.get(device)
     weights = model.check_weights(weights)

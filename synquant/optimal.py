@@ -38,7 +38,11 @@ from . import checks
 from .levels import check_reference as _check_reference
 from .levels import snap
 
-__all__ = ["levels", "mse", "quantize"]
+__all__ = ["MAX_REFERENCE", "levels", "mse", "quantize"]
+
+#: Most distinct reference levels :func:`levels` chooses from: its tables are N x N
+#: float64 (2000: 32 MB each); the benchmark devices have 32 to 128.
+MAX_REFERENCE = 2000
 
 #: Slack above 1 allowed for magnitudes, as for normalized weights in
 #: :mod:`synquant.quantize`.
@@ -156,6 +160,12 @@ def levels(reference, levels: int, magnitudes, keep_first: bool = False) -> np.n
     m = _check_magnitudes(magnitudes)
     if count >= ref.size:
         return ref
+    if ref.size > MAX_REFERENCE:
+        raise ValueError(
+            f"reference levels: {ref.size} distinct values, above {MAX_REFERENCE} "
+            "(optimal.MAX_REFERENCE): the search builds tables of their number "
+            "squared; pass a device's reference_levels(states=...) with fewer states"
+        )
     return ref[_choose(ref, count, m, keep_first)]
 
 

@@ -1,4 +1,4 @@
-"""Bad inputs over the API, the CLI and papermill, one table row each (issue 11).
+"""Bad inputs over the API, the CLI and papermill, one table row each (issues 11, 22).
 
 Every row asserts the exception type (or exit status), that the message names the input
 (the argument, the value or the file), and that no file under the checkout was created
@@ -7,23 +7,38 @@ replaced by a failure, so an error that would come only after the expensive work
 the test.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
-from synquant import data, devices, evaluate, model, nonideal, optimal, quantize
+from synquant import (
+    data,
+    devices,
+    evaluate,
+    fit,
+    model,
+    nonideal,
+    optimal,
+    quantize,
+    stats,
+)
 from synquant.__main__ import main
+from synquant.book import student, sweeps
 from tests.conftest import DEFAULT_WEIGHTS, random_weight_set
 from tests.environment import ROOT
 
 W = random_weight_set()
 W8 = np.array([0.1, -0.6, 0.3])
-REF = devices.get("PCMO").reference_levels()
+REF_DEVICE = devices.get("PCMO")
+REF = REF_DEVICE.reference_levels()
 X = np.random.default_rng(0).random((20, 784), dtype=np.float32)
 Y = np.arange(20) % 10
 PAPER = model.get_recipe("paper")
@@ -82,7 +97,43 @@ def input_files(tmp_path_factory):
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "noacc.csv").write_text("device,method\nPCMO,proposed\n")
     np.savez(tmp_path / "complex.npz", **{**W, "W1": W["W1"].astype(np.complex64)})
+    _fit_files(tmp_path)
+    np.savez(tmp_path / "objects.npz", **{**W, "W1": np.array([None, 1], dtype=object)})
     return tmp_path
+
+
+def _long(path: Path, pulse, values, header="pulse,conductance", encoding="utf-8"):
+    rows = "".join(f"{p:g},{float(v)!r}\n" for p, v in zip(pulse, values, strict=True))
+    path.write_text(f"{header}\n{rows}", encoding=encoding)
+
+
+def _fit_files(folder: Path) -> None:
+    """Pulse-response files that ``fit`` must refuse before its bootstrap."""
+    p = np.arange(60)
+    rng = np.random.default_rng(0)
+    rise = 1e-7 * (2 - np.exp(-p / 20))
+    _long(folder / "bump.csv", p, 1e-7 * (1 + np.sin(np.pi * p / 59)))
+    _long(folder / "rise-fall.csv", p, 1e-7 * (1 + np.sin(np.pi * p / 80)))
+    _long(folder / "noise.csv", p, 1e-7 * (1 + rng.random(60)))
+    _long(folder / "step.csv", p, 1e-7 * (1 + (p >= 30)))
+    _long(folder / "huge.csv", p, 1e300 * (2 - np.exp(-p / 20)))
+    _long(folder / "span.csv", p * 1e12, rise)
+    _long(folder / "rise.csv", p, rise)
+    _long(folder / "constant.csv", p, np.full(60, 1e-7))
+    _long(folder / "three.csv", p[:3], rise[:3])
+    _long(folder / "negative.csv", p, rise - 1.5e-7)
+    _long(folder / "nan-mid.csv", p, np.where(p == 30, np.nan, rise))
+    _long(folder / "current.csv", p, 1e-3 * rise, header="pulse,I (A)")
+    wide = np.tile(rise[:10, None], (1, 4))
+    cells = [[f"{float(v)!r}" for v in row] for row in wide]
+    cells[4][1] = ""
+    (folder / "wide-gap.csv").write_text(
+        "run1,run2,run3,run4\n" + "".join(",".join(r) + "\n" for r in cells)
+    )
+    (folder / "wide-units.csv").write_text(
+        "run1 (uS),run2 (nS)\n"
+        + "".join(f"{1 + k / 10},{1000 + 100 * k}\n" for k in range(10))
+    )
 
 
 @pytest.fixture
@@ -499,6 +550,12 @@ API = [
         "complex.npz: W1 must be real",
     ),
     (
+        "load-objects",
+        no_weights_and_a_file("objects.npz"),
+        model.WeightsError,
+        "objects.npz holds Python objects (an object array), which are never",
+    ),
+    (
         "load-other-recipe",
         lambda: model.load_weights("paper.npz", "mse"),
         model.WeightsError,
@@ -742,7 +799,7 @@ API = [
         "mc-trials-0",
         lambda: nonideal.monte_carlo(W, "proposed", 5, trials=0),
         ValueError,
-        "trials must be a positive integer",
+        "trials must be at least 1, got 0",
     ),
     (
         "mc-stuck",
@@ -773,6 +830,67 @@ API = [
         lambda: nonideal.confidence_interval([0.9]),
         ValueError,
         "at least 2 trials",
+    ),
+    # sizes: each bound declared, checked before any array is made (issue 22)
+    (
+        "recipe-hidden-huge",
+        lambda: model.Recipe(hidden=100000),
+        ValueError,
+        "hidden must be at most 4096, got 100000",
+    ),
+    (
+        "shapes-hidden-huge",
+        lambda: model.shapes(100000),
+        ValueError,
+        "hidden must be at most 4096",
+    ),
+    (
+        "device-states-huge",
+        lambda: devices.Device("x", 10**9, 1, -1, 1e6, 10, 0.01),
+        ValueError,
+        "x: device field states=1000000000: states must be an integer from 2 to",
+    ),
+    (
+        "reference-states-huge",
+        lambda: REF_DEVICE.reference_levels(states=10**9),
+        ValueError,
+        "states=1000000000: states must be an integer from 2 to 10001",
+    ),
+    (
+        "with-states-huge",
+        lambda: REF_DEVICE.with_states(1e300),
+        ValueError,
+        "states=1e+300",
+    ),
+    (
+        "mc-trials-huge",
+        lambda: nonideal.monte_carlo(W, "proposed", 5, trials=10**6),
+        ValueError,
+        "trials must be at most 1000, got 1000000",
+    ),
+    (
+        "bootstrap-resamples-huge",
+        lambda: stats.bootstrap_accuracy(np.ones(10, bool), n_resamples=10**9),
+        ValueError,
+        "n_resamples must be at most 100000, got 1000000000",
+    ),
+    (
+        "rank-resamples-huge",
+        lambda: stats.rank_correlation(range(20), range(20), n_resamples=10**9),
+        ValueError,
+        "n_resamples must be at most 100000",
+    ),
+    (
+        "grid-twice",
+        lambda: sweeps.grid_runs({"device": ["PCMO"], "seed": [0, 1, 0]}, "r", "o"),
+        ValueError,
+        "grid['seed'] gives 0 more than once",
+    ),
+    (
+        "optimal-reference-huge",
+        lambda: optimal.levels(np.linspace(0, 1, 5000), 5, [0.1]),
+        ValueError,
+        "reference levels: 5000 distinct values, above 2000",
     ),
 ]
 
@@ -846,6 +964,8 @@ CLI = [
     (["sweep", "--weights", "complex.npz"], 1, "complex.npz: W1 must be real numbers"),
     (["sweep", "--seed", "99"], 1, "no cached weights paper-seed99.npz"),
     (["sweep", "--hidden", "0"], 1, "hidden must be at least 1"),
+    (["sweep", "--hidden", "100000"], 1, "hidden must be at most 4096, got 100000"),
+    (["train", "--hidden", "100000"], 1, "hidden must be at most 4096, got 100000"),
     (["sweep", "--mapping", "single"], 2, "invalid choice: 'single'"),
 ]
 
@@ -878,6 +998,65 @@ def test_cli(argv, status, text, inputs, monkeypatch, capsys, checkout_unchanged
         )
 
 
+# fit: (argv after "fit", text of the one-line error: it names the file); each is
+# refused before the bootstrap (replaced by a failure) and writes no device file
+FIT = [
+    (["--potentiation", "bump.csv"], "bump.csv: the potentiation branch has no clear"),
+    (
+        ["--potentiation", "rise-fall.csv"],
+        "rise-fall.csv: the potentiation branch rises",
+    ),
+    (
+        ["--potentiation", "noise.csv"],
+        "noise.csv: the potentiation branch has no clear",
+    ),
+    (["--potentiation", "step.csv"], "step.csv: the best curve of NeuroSim's model is"),
+    (
+        ["--potentiation", "huge.csv"],
+        "huge.csv: row 2: conductance 1e+300 S is above 1",
+    ),
+    (["--potentiation", "span.csv"], "span.csv: the potentiation branch spans 5.9e+13"),
+    (["--potentiation", "constant.csv"], "constant.csv: the conductance is 1e-07 S on"),
+    (["--potentiation", "three.csv"], "three.csv: the potentiation branch has 3 data"),
+    (["--potentiation", "negative.csv"], "negative.csv: row 2: conductance -5e-08 S"),
+    (["--potentiation", "nan-mid.csv"], "nan-mid.csv: row 32: conductance is nan"),
+    (["--potentiation", "current.csv"], "current.csv: the values are read currents"),
+    (
+        ["--potentiation", "rise.csv", "--read-voltage", "0.1"],
+        "rise.csv: the header says the values are conductances",
+    ),
+    (["--potentiation", "wide-gap.csv"], "wide-gap.csv: column 'run2', row 6: empty"),
+    (
+        ["--potentiation", "wide-units.csv"],
+        "wide-units.csv: the columns have different",
+    ),
+    (["--depression", "rise.csv", "--potentiation", "absent.csv"], "absent.csv"),
+    (
+        ["--potentiation", "rise.csv", "--bootstrap", "1000000000"],
+        "--bootstrap 1000000000: use 0 (no intervals) to 100000",
+    ),
+    (
+        ["--potentiation", "rise.csv", "--layout", "wide", "--pulse-column", "1"],
+        "rise.csv: column options name a long file's columns",
+    ),
+    (
+        ["--potentiation", "rise.csv", "--value-column", "G"],
+        "rise.csv: no value column named 'G'",
+    ),
+]
+
+
+@pytest.mark.parametrize("argv, text", FIT, ids=[" ".join(a) for a, _ in FIT])
+def test_cli_fit(argv, text, inputs, monkeypatch, capsys, checkout_unchanged):
+    monkeypatch.setattr(
+        fit, "_bootstrap", lambda *a, **k: pytest.fail("the bootstrap started")
+    )
+    assert main(["fit", *argv, "--name", "x", "--out", "d.json"]) == 1
+    err = capsys.readouterr().err
+    assert text in err
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
 def test_cli_weights_file_sets_recipe_and_seed(
     tmp_path, monkeypatch, capsys, mnist, checkout_unchanged
 ):
@@ -892,7 +1071,7 @@ def test_cli_weights_file_sets_recipe_and_seed(
 
 
 def test_the_table_is_long_enough():
-    assert len(API) + len(CLI) + 2 >= 80
+    assert len(API) + len(CLI) + len(FIT) + 2 >= 80
 
 
 # papermill: the results chapter refuses bad parameters before any sweep (about 10 s
@@ -927,3 +1106,244 @@ def test_papermill(params, text, tmp_path, checkout_unchanged):
     )
     assert done.returncode != 0
     assert text in done.stderr
+
+
+# --- the surfaces of issue 22: device files, sweeps, the student edition, chapters --
+
+
+def _tree(folder: Path) -> dict:
+    """Every file and folder under ``folder`` with its mtime (what a bad input must
+    leave as it was)."""
+    return {
+        str(p.relative_to(folder)): p.lstat().st_mtime_ns for p in folder.rglob("*")
+    }
+
+
+@pytest.fixture
+def device_files(inputs):
+    """Bad device files, made in a folder of their own (the current folder)."""
+    folder = inputs.parent / f"{inputs.name}-devices"
+    folder.mkdir(exist_ok=True)
+    good = devices.get("PCMO").to_dict()
+    for name, change in {
+        "billion.json": {"states": 1000000000},
+        "huge.json": {"states": 1e300},
+        "half.json": {"states": 50.5},
+        "curvy.json": {"nl_increase": 50},
+    }.items():
+        (folder / name).write_text(json.dumps({**good, "name": name, **change}))
+    (folder / "latin1.json").write_bytes('{"name": "caf\xe9"}'.encode("latin-1"))
+    (folder / "pcmo.json").write_text(json.dumps(good))
+    (folder / "existing.csv").write_text("x\n")
+    (folder / "afile").write_text("a file, not a folder")
+    (folder / "folder").mkdir(exist_ok=True)
+    return folder
+
+
+# (file, text of the error: it names the file and the field)
+DEVICE_FILES = [
+    ("billion.json", "device field states=1000000000: states must be an integer from"),
+    ("huge.json", "device field states=1e+300: states must be an integer from 2 to"),
+    ("half.json", "device field states=50.5"),
+    ("curvy.json", "device field nl_increase=50"),
+    ("latin1.json", "latin1.json: not a text file"),
+]
+
+
+@pytest.mark.parametrize("name, text", DEVICE_FILES, ids=[n for n, _ in DEVICE_FILES])
+def test_device_file(name, text, device_files, monkeypatch, capsys, checkout_unchanged):
+    """Through the API and through ``sweep --device``, before any array is made."""
+    monkeypatch.chdir(device_files)
+    before = _tree(device_files)
+    with pytest.raises(devices.DeviceFileError) as info:
+        devices.get(name)
+    assert text in str(info.value) and name in str(info.value)
+    monkeypatch.setattr(
+        evaluate, "sweep", lambda *a, **k: pytest.fail("the sweep started")
+    )
+    assert main(["sweep", "--device", name, "--weights", str(DEFAULT_WEIGHTS)]) == 1
+    err = capsys.readouterr().err
+    assert name in err and text in err
+    assert _tree(device_files) == before
+
+
+# python -m synquant.book.sweeps: (argv, text of the one-line error)
+SWEEPS = [
+    (["--seeds", "0", "0"], "--seeds names 0 more than once"),
+    (["--devices", "PCMO", "PCMO"], "--devices names PCMO more than once"),
+    (["--devices", "PCMO", "pcmo"], "--devices names PCMO and pcmo more than once"),
+    (["--devices", "pcmo.json", "pcmo.json"], "--devices names pcmo.json more than"),
+    (["--devices", "billion.json"], "billion.json: device field states=1000000000"),
+    (["--devices", "Nope"], "unknown device 'Nope'"),
+    (["--collect", "/proc/x.csv"], "cannot write /proc/x.csv"),
+    (["--collect", "existing.csv"], "existing.csv already exists"),
+    (["--collect", "folder"], "folder is a directory"),
+    (["--collect", "afile/x.csv"], "cannot write afile/x.csv: afile is a file"),
+    (["--workers", "0"], "workers=0"),
+    (
+        ["--seeds", "7", "--scheduler", "127.0.0.1:1"],
+        "--scheduler 127.0.0.1:1: no Dask scheduler answered there within 1 s",
+    ),
+]
+
+
+@pytest.mark.parametrize("argv, text", SWEEPS, ids=[" ".join(a) for a, _ in SWEEPS])
+def test_sweeps(argv, text, device_files, monkeypatch, capsys, checkout_unchanged):
+    """Each refused before any training or notebook run, within a few seconds."""
+    monkeypatch.chdir(device_files)
+    before = _tree(device_files)
+    monkeypatch.setattr(sweeps, "CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr(
+        model, "load_or_train", lambda *a, **k: pytest.fail("training started")
+    )
+    for runner in ("_sequential", "run_one"):
+        monkeypatch.setattr(
+            sweeps, runner, lambda *a, **k: pytest.fail("a notebook run started")
+        )
+    start = time.perf_counter()
+    assert sweeps.main(argv) == 1
+    assert time.perf_counter() - start < 15
+    err = capsys.readouterr().err
+    assert text in err and err.startswith("error: ") and "Traceback" not in err
+    assert _tree(device_files) == before
+
+
+def _book(folder: Path) -> tuple[Path, Path]:
+    """A one-chapter book at ``folder`` with a built book beside its sources
+    (``_build/html``, ``_build/jupyter_execute`` holding the executed chapter)."""
+    from tests.test_student import fixture_chapter
+
+    (folder / "chapters").mkdir(parents=True)
+    nbformat.write(fixture_chapter(), folder / "chapters" / "tiny.ipynb")
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: chapters/tiny\n")
+    (folder / "_config.yml").write_text("title: Tiny\n")
+    executed = folder / "_build" / "jupyter_execute"
+    (executed / "chapters").mkdir(parents=True)
+    nbformat.write(fixture_chapter(executed=True), executed / "chapters" / "tiny.ipynb")
+    (folder / "unrun" / "chapters").mkdir(parents=True)
+    nbformat.write(fixture_chapter(), folder / "unrun" / "chapters" / "tiny.ipynb")
+    (folder / "_build" / "html").mkdir()
+    (folder / "_build" / "html" / "index.html").write_text("the built book")
+    (folder / "other").mkdir()
+    (folder / "other" / "notes.txt").write_text("someone's notes")
+    (folder / "a_file").write_text("a file")
+    return folder, executed
+
+
+# the student edition: (DST, --executed, text of the error); "" leaves --executed out.
+# Paths are relative to the book's folder, the current folder.
+STUDENT = [
+    ("_build", "_build/jupyter_execute", "_build holds"),
+    (".", "_build/jupyter_execute", "holds"),
+    ("chapters", "_build/jupyter_execute", "chapters holds"),
+    ("chapters/student", "_build/jupyter_execute", "lies in"),
+    ("_build/html", "_build/jupyter_execute", "_build/html holds"),
+    ("_build/html/student", "_build/jupyter_execute", "_build/html: the student"),
+    ("_build/jupyter_execute/s", "_build/jupyter_execute", "lies in"),
+    ("other", "_build/jupyter_execute", "other is not empty and holds no student"),
+    ("a_file", "_build/jupyter_execute", "a_file is a file"),
+    ("_build/student", "_build/missing", "_build/missing: no such folder"),
+    ("_build/student", "other", "lacks the executed chapter(s) chapters/tiny.ipynb"),
+    ("_build/student", "unrun", "chapters/tiny.ipynb was never executed"),
+    ("_build/student", "", "the following arguments are required: --executed"),
+]
+
+
+@pytest.mark.parametrize("dst, executed, text", STUDENT, ids=[s[0] for s in STUDENT])
+def test_student(dst, executed, text, tmp_path, monkeypatch, capsys):
+    """Refused before anything is written or deleted."""
+    src, _ = _book(tmp_path / "book")
+    monkeypatch.chdir(src)
+    before = _tree(tmp_path)
+    argv = ["student", ".", dst] + (["--executed", executed] if executed else [])
+    if executed:
+        assert student.main(argv) == 1
+    else:
+        with pytest.raises(SystemExit) as exit_:
+            student.main(argv)
+        assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert text in err
+    assert _tree(tmp_path) == before, "the student command changed the book's folder"
+
+
+def test_student_writes_beside_the_built_book(tmp_path, monkeypatch):
+    """The good case of the table's folders: _build/student/src, written twice."""
+    src, executed = _book(tmp_path / "book")
+    monkeypatch.chdir(src)
+    argv = ["student", ".", "_build/student/src", "--executed", str(executed)]
+    assert student.main(argv) == 0 and student.main(argv) == 0
+    assert (src / "_build" / "html" / "index.html").read_text() == "the built book"
+    assert (src / "_build/student/src/chapters/tiny.ipynb").is_file()
+
+
+# papermill: one run per bad parameter, each must stop in the cell that checks the
+# parameters (the one after papermill's injected cell), naming the input, before any
+# work; nothing under the checkout or the run's folder changes. About 10 s each.
+CHAPTER_PARAMETERS = [
+    ("conclusion", ["-p", "batch_recipes", "[nope]"], "'nope' is not one of"),
+    ("devices", ["-p", "branch", "sideways"], "'sideways' is not one of"),
+    ("devices", ["-p", "device_names", "[PCMO, EpiRAM, PCMO]"], "'PCMO' is given mo"),
+    ("conclusion", ["-p", "seeds", "[0, 1, 0]"], "seeds=[0, 1, 0]: 0 is given more"),
+    ("index", ["-p", "seed", "abc"], "parameter seed='abc' must be of type int"),
+    ("introduction", ["-p", "seed", "1.5"], "parameter seed=1.5 must be of type int"),
+    ("nonidealities", ["-p", "nl_spreads", "[0.0, .nan]"], "nl_spreads must be a fin"),
+    ("nonidealities", ["-p", "trials", "1000000"], "trials=1000000: use 2 to 1000"),
+    ("nonidealities", ["-p", "stuck_fractions", "[2]"], "stuck_fractions must be at"),
+    ("optimal_levels", ["-p", "levels_shown", "1"], "parameter levels_shown=1"),
+    ("proposed_method", ["-p", "loss", "hinge"], "'hinge' is not one of"),
+    ("reproduction_notes", ["-p", "recipes", "[fast]"], "'fast' is not one of"),
+    ("results", ["-p", "levels_min", "5", "-p", "levels_max", "6"], "levels_max=6:"),
+    ("results", ["-p", "levels_max", "1000000000"], "levels_max=1000000000"),
+    ("results", ["-p", "results_dir", "/proc"], "results_dir /proc: /proc does not"),
+    ("results", ["-p", "device", "billion.json"], "device field states=1000000000"),
+    ("your_device", ["-p", "out", "existing.json"], "existing.json already exists"),
+    ("your_device", ["-p", "out", "/proc/d.json"], "cannot write /proc/d.json"),
+    ("your_device", ["-p", "out", "d.txt"], "out='d.txt': name the device file"),
+]
+
+
+@pytest.mark.book
+@pytest.mark.parametrize(
+    "chapter, params, text",
+    CHAPTER_PARAMETERS,
+    ids=[f"{c} {' '.join(p[1:])}" for c, p, _ in CHAPTER_PARAMETERS],
+)
+def test_chapter_parameters(chapter, params, text, tmp_path, checkout_unchanged):
+    papermill = Path(sys.executable).parent / "papermill"
+    if not papermill.exists():
+        pytest.skip("papermill is not installed")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "existing.json").write_text("{}")
+    good = {**devices.get("PCMO").to_dict(), "states": 1000000000}
+    (work / "billion.json").write_text(json.dumps(good))
+    before = _tree(work)
+    out = tmp_path / "out.ipynb"
+    done = subprocess.run(
+        [str(papermill), str(ROOT / "chapters" / f"{chapter}.ipynb"), str(out)]
+        + [*params, "--cwd", str(work)],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode != 0
+    assert text in done.stderr
+    cells = nbformat.read(out, as_version=4).cells
+    failed = [
+        i
+        for i, c in enumerate(cells)
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]
+    assert failed, "no cell failed"
+    before_failed = [  # papermill puts a cell tagged for its error link before it
+        c
+        for c in cells[: failed[0]]
+        if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])
+    ]
+    tags = before_failed[-1].get("metadata", {}).get("tags", [])
+    assert "injected-parameters" in tags, (
+        f"{chapter} failed in a later cell, not in the one that checks its parameters"
+    )
+    assert _tree(work) == before

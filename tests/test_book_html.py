@@ -121,6 +121,7 @@ CHAPTERS = [
     "devices",
     "nonidealities",
     "optimal_levels",
+    "device_aware_training",
 ]
 
 

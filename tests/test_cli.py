@@ -149,3 +149,32 @@ def test_debug_prints_the_traceback(capsys):
     )
     assert main(["--debug", "sweep", "--methods", ","]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_fit_reads_crosssim_and_sweep_runs_on_it(tmp_path, capsys, monkeypatch, mnist):
+    from synquant import devices, fit
+
+    monkeypatch.chdir(tmp_path)
+    pot, dep = (str(p) for p in fit.CROSSSIM_FILES.values())
+    argv = ["fit", "--potentiation", pot, "--depression", dep, "--read-voltage", "0.1"]
+    assert (
+        main([*argv, "--name", "crosssim", "--out", "d.json", "--bootstrap", "100"])
+        == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    # what was read comes first, before the fit's report
+    assert out[0].startswith(f"read {pot} (potentiation): 7362 points, 39 cycle(s)")
+    assert "wide layout" in out[0] and "read current (A) / 0.1 V" in out[0]
+    assert out[1].startswith(f"read {dep} (depression): 6055 points, 40 cycle(s)")
+    text = "\n".join(out)
+    assert "mS" in text and "e+0" not in text.split("NeuroSim parameters")[0]
+    assert "RMS distance from the data" in text and "bends the other way" in text
+    device = devices.get(tmp_path / "d.json")
+    assert device.states == 192 and 1.5e-3 < device.g_min < device.g_max < 2.6e-3
+    assert main(["sweep", "--device", "d.json", "--levels", "5,10"]) == 0
+    assert capsys.readouterr().out.startswith("crosssim,")
+    # without the read voltage the values are taken for siemens, and the first line
+    # says so (a unit in the header, e.g. "rmp1 (A)", would make it refuse instead)
+    assert main([*argv[:-2], "--name", "x", "--out", "e.json", "--bootstrap", "0"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "conductance 160.6 to 248.5 uS" in first and "conductance (S)" in first

@@ -126,9 +126,9 @@ def test_bad_input():
         devices.nl_to_a(float("nan"))
     with pytest.raises(ValueError, match="unknown branch"):
         devices.get().reference_levels("sideways")
-    with pytest.raises(ValueError, match="states must be an integer >= 2"):
+    with pytest.raises(ValueError, match="states must be an integer from 2 to"):
         devices.get().reference_levels(states=1)
-    with pytest.raises(ValueError, match="states must be an integer >= 2"):
+    with pytest.raises(ValueError, match="states must be an integer from 2 to"):
         devices.Device("x", 2.5, 1, -1, 1e6, 10, 0.01)
 
 
@@ -189,8 +189,10 @@ def test_get_path_without_json_suffix(tmp_path):
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("states", 1, "states=1: states must be an integer >= 2"),
+        ("states", 1, "states=1: states must be an integer from 2 to"),
         ("states", 2.5, "states must be an integer"),
+        ("states", 1000000000, "states=1000000000: states must be an integer from"),
+        ("states", 1e300, r"states=1e\+300: states must be an integer from 2 to 10001"),
         ("states", "50", "states='50'"),
         ("states", True, "states=True"),
         ("states", None, "states=None"),

@@ -24,7 +24,8 @@ def test_lead_by_batch():
     np.testing.assert_array_equal(line.get_ydata(), [34.8, 42.2, 10.1, 2.4])
     assert list(ring.get_xdata()) == [20000] and list(ring.get_ydata()) == [10.1]
     levels = sorted(ln.get_ydata()[0] for ln in ax.get_lines()[2:])
-    assert levels == sorted([paper.REPORTED["gap_5_pct"], paper.TOLERANCE["gap_5_min"]])
+    gap = paper.tolerances()["gap_5_pct"]
+    assert levels == pytest.approx(sorted([gap.low, gap.figure, gap.high]))
 
 
 def test_lead_by_batch_bad_input():

@@ -26,9 +26,11 @@ def test_device_fit_figure(result):
     assert len(top.lines) == 2 and len(top.lines[0].get_xdata()) == len(
         result.branches["potentiation"].data
     )
+    unit, factor = fit.conductance_unit(TRUE.g_max)  # Gmax 1 uS: in uS
+    assert unit == "uS" and top.get_ylabel() == "conductance (uS)"
     np.testing.assert_allclose(
         top.lines[1].get_ydata()[0],
-        1e9 * result.branches["potentiation"].g_min,
+        factor * result.branches["potentiation"].g_min,
         rtol=1e-9,
     )
 
@@ -68,3 +70,12 @@ def test_accuracy_over_nl_figure():
     ax = fig.axes[0]
     assert len(ax.lines) == 4 + 1 + 1  # 2 methods x 2 levels, software, estimate
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1.0, 1.5, 2.0])
+
+
+def test_device_fit_figure_in_millisiemens():
+    data = fit.read_csv(
+        fit.CROSSSIM_FILES["depression"], "depression", read_voltage=0.1
+    )
+    fig = figures.device_fit(fit.fit(depression=data, bootstrap=0))
+    assert fig.axes[0].get_ylabel() == "conductance (mS)"
+    assert 1.5 < fig.axes[0].lines[0].get_ydata().min() < 2.6

@@ -1,3 +1,7 @@
+import signal
+import subprocess
+import sys
+
 import pytest
 
 from synquant import files
@@ -64,3 +68,43 @@ def test_atomic_write_gives_the_permissions_of_a_plain_write(tmp_path):
     atomic = files.atomic_write(tmp_path / "atomic.txt", lambda f: f.write(b"x"))
     assert atomic.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_write_cut_off_by_kill_9_leaves_nothing_after_the_next_write(tmp_path):
+    """A writer killed mid-write (kill -9) leaves its hidden ``.x.csv.*.tmp``; the next
+    write of ``x.csv`` deletes it, but never the file of a write still in progress, nor
+    a file of another name."""
+    out = tmp_path / "x.csv"
+    script = (
+        "import importlib.util, time\n"  # files.py alone: no package import, fast
+        f"spec = importlib.util.spec_from_file_location('f', {files.__file__!r})\n"
+        "files = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(files)\n"
+        "def slow(f):\n"
+        "    f.write(b'half')\n"
+        "    f.flush()\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        f"files.atomic_write({str(out)!r}, slow)\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+        (live,) = tmp_path.glob(".x.csv.*.tmp")
+        assert files.remove_stale(out) == [] and live.is_file(), "a live write"
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        writer.stdout.close()
+    assert live.is_file() and not out.exists()
+    others = [tmp_path / ".y.csv.abcdefgh.tmp", tmp_path / ".x.csv.backup.tmp"]
+    for other in others:
+        other.write_text("not ours")
+    files.atomic_write(out, lambda f: f.write(b"whole"))
+    assert out.read_bytes() == b"whole"
+    assert not live.exists(), "the stale temporary file survived the rerun"
+    assert all(other.read_text() == "not ours" for other in others)

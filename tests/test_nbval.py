@@ -14,6 +14,7 @@ import sys
 import nbformat
 import numpy as np
 import pytest
+from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from synquant import model
@@ -44,7 +45,7 @@ def test_nbval_fails_naming_the_claim_when_the_reproduction_breaks(tmp_path):
         for k, v in weights.items()
     }
     broken = model.save_weights(tmp_path / "paper-seed0-broken.npz", noisy, meta)
-    nb = nbformat.read(ROOT / "chapters" / "results.ipynb", as_version=4)
+    nb = load_notebook_node(str(ROOT / "chapters" / "results.ipynb"))
     nb = parameterize_notebook(
         nb, {"weights": str(broken), "write_results": False}, report_mode=False
     )

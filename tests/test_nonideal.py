@@ -372,7 +372,8 @@ def test_confidence_interval_is_the_t_interval():
             "unknown mapping 'single': use one of differential, reference",
         ),
         (dict(branch="up"), "unknown branch 'up'"),
-        (dict(trials=0), "trials must be a positive integer"),
+        (dict(trials=0), "trials must be at least 1, got 0"),
+        (dict(trials=10**9), r"trials=1000000000 copies of W1 \(1 weights\)"),
     ],
 )
 def test_bad_effects_raise(kwargs, match):
@@ -398,6 +399,12 @@ def test_bad_inputs_raise():
         nonideal.perturb(layer([1.5]), PCMO, 2, rng)
     with pytest.raises(ValueError, match="must be a pair"):
         nonideal.perturb({"W1": np.zeros(3)}, PCMO, 2, rng)
+    # trials x weights beyond MAX_TRIAL_WEIGHTS: refused before any copy is made
+    wide = {"W1": (np.broadcast_to(np.float32(0.5), (784, 4096)), 1.0)}
+    with pytest.raises(ValueError, match=r"trials=1000 copies of W1 \(3211264 weights"):
+        nonideal.perturb(wide, PCMO, 1000, rng)
+    with pytest.raises(ValueError, match="trials must be at most 1000, got 1000000"):
+        nonideal.monte_carlo({}, "proposed", 5, trials=10**6)
     with pytest.raises(ValueError, match="NaN"):
         nonideal.perturb(layer([np.nan]), PCMO, 2, rng)
     with pytest.raises(ValueError, match="unknown device"):

@@ -15,7 +15,7 @@ import pytest
 
 from tests.environment import ROOT
 
-PACKAGED = sorted(p.name for p in (ROOT / "data" / "weights").glob("paper-seed*.*"))
+PACKAGED = sorted(p.name for p in (ROOT / "data" / "weights").glob("paper-seed[0-4].*"))
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,8 @@ def wheel(tmp_path_factory):
     )
     shutil.copytree(ROOT / "data" / "weights", src / "data" / "weights")
     (src / "data" / "results").mkdir()
+    spread = ROOT / "data" / "results" / "tolerance-seeds.json"
+    shutil.copy(spread, src / "data" / "results" / spread.name)
     (src / "data" / "results" / "figure2-x.csv").write_text("not packaged\n")
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
@@ -59,7 +61,9 @@ def test_wheel_holds_the_default_weights_and_nothing_else_of_data(wheel):
     assert len(PACKAGED) == 10  # paper-seed0..4, .npz and .json
     names = zipfile.ZipFile(wheel).namelist()
     data = sorted(n for n in names if "/_data/" in n)
-    assert data == [f"synquant/_data/weights/{p}" for p in PACKAGED]
+    assert data == ["synquant/_data/results/tolerance-seeds.json"] + [
+        f"synquant/_data/weights/{p}" for p in PACKAGED
+    ]
     assert not any(n.startswith("data/") for n in names)  # no top-level data package
 
 

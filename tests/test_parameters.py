@@ -113,3 +113,17 @@ def test_value_not_allowed_and_missing():
     del ns["flag"]
     with pytest.raises(ValueError, match="parameter 'flag' is missing"):
         parameters.check(ns, SPEC)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(seeds=[0, 0]), r"parameter seeds=\[0, 0\]: 0 is given more than once"),
+        (dict(seeds="[0, 1, 0]"), "0 is given more than once"),
+        (dict(sigmas=[0.0, 0]), "0.0 is given more than once"),
+    ],
+)
+def test_a_list_that_repeats_a_value_is_refused(change, message):
+    """Each item of a list parameter is a run or a point: a repeat would double it."""
+    with pytest.raises(ValueError, match=message):
+        parameters.check(namespace(**change), SPEC)

@@ -73,7 +73,7 @@ def test_proposed_output_on_device_levels(w, L):
 @given(unit, st.integers(2, 25))
 @settings(deadline=None)
 def test_proposed_approaches_uniform_with_many_states(w, L):
-    fine = PCMO.reference_levels(states=200_000)
+    fine = PCMO.reference_levels(states=devices.MAX_STATES)
     gap = np.max(np.diff(fine))
     np.testing.assert_allclose(
         quantize.proposed(w, L, fine), quantize.uniform(w, L), atol=gap

@@ -14,7 +14,12 @@ from synquant.book import paper, sensitivity
 LEVELS = (5, 10, 25)
 
 
-def sweep(software=96.5, p10=95.8, gap5=8.0, worst=0.2, **extra):
+GAP = paper.tolerances()["gap_5_pct"]
+#: A lead at 5 levels inside the interval around 11 but not 11 strictly, and one below.
+INSIDE, OUTSIDE = GAP.figure - GAP.half_width / 2, GAP.low - 1.0
+
+
+def sweep(software=96.5, p10=95.8, gap5=INSIDE, worst=0.2, **extra):
     """Rows of one synthetic sweep with the given claim values."""
     rows = [{"method": "software", "levels": "", "accuracy_pct": software, **extra}]
     for L in LEVELS:
@@ -38,7 +43,7 @@ def test_claims_by_groups_in_order_and_checks_the_column():
     rows = sweep(seed=3) + sweep(gap5=1.0, seed=1)
     claims = sensitivity.claims_by(rows, "seed")
     assert list(claims) == [3, 1]
-    assert claims[3]["proposed ahead at 5 levels"].measured == pytest.approx(8.0)
+    assert claims[3]["proposed ahead at 5 levels"].measured == pytest.approx(INSIDE)
     assert claims[1]["proposed ahead at 5 levels"].measured == pytest.approx(1.0)
     with pytest.raises(ValueError, match="column 'recipe'"):
         sensitivity.claims_by(rows, "recipe")
@@ -48,14 +53,18 @@ def test_claims_by_groups_in_order_and_checks_the_column():
 
 def test_claim_verdicts_count_strict_and_tolerance_separately():
     # seed 0 meets the gap tolerance, seed 1 not; strict counts follow Claim.strict
-    rows = sweep(gap5=8.0, seed=0) + sweep(gap5=2.0, seed=1)
-    spread = {v.name: v for v in paper.claim_verdicts(sweep(gap5=8.0), rows)}
+    rows = sweep(gap5=INSIDE, seed=0) + sweep(gap5=OUTSIDE, seed=1)
+    spread = {v.name: v for v in paper.claim_verdicts(sweep(gap5=INSIDE), rows)}
     gap = spread["proposed ahead at 5 levels"]
-    assert (gap.mean, gap.low, gap.high) == pytest.approx((5.0, 2.0, 8.0))
-    assert gap.sd == pytest.approx(np.std([8.0, 2.0], ddof=1))
+    assert (gap.mean, gap.low, gap.high) == pytest.approx(
+        ((INSIDE + OUTSIDE) / 2, OUTSIDE, INSIDE)
+    )
+    assert gap.sd == pytest.approx(np.std([INSIDE, OUTSIDE], ddof=1))
     assert gap.tolerance_seeds == 1 and gap.seeds == 2
-    assert gap.measured == pytest.approx(8.0) and gap.tolerance
-    per_seed = [{c.name: c for c in paper.claims(sweep(gap5=g))} for g in (8.0, 2.0)]
+    assert gap.measured == pytest.approx(INSIDE) and gap.tolerance
+    per_seed = [
+        {c.name: c for c in paper.claims(sweep(gap5=g))} for g in (INSIDE, OUTSIDE)
+    ]
     for name, v in spread.items():
         assert v.strict_seeds == sum(bool(p[name].strict) for p in per_seed)
         assert v.tolerance_seeds == sum(bool(p[name].holds) for p in per_seed)
@@ -121,7 +130,7 @@ def test_verdict_and_option_tables_name_the_failing_readings():
         "mapping: reference",
         "bias: crossbar",
     ]
-    assert rows[1][4] == "no (-2.00)" and rows[0][4] == "yes (8.00)"
+    assert rows[1][4] == "no (-2.00)" and rows[0][4] == f"yes ({INSIDE:.2f})"
 
 
 def test_reading_title():
@@ -147,7 +156,7 @@ def test_recipe_table_and_batch_accuracy():
         "mse loss",
         "batch 60,000",
     ]
-    assert table[0][2] == "96.50" and table[0][4] == "+8.0"
+    assert table[0][2] == "96.50" and table[0][4] == f"+{INSIDE:.1f}"
     assert all(len(r) == len(sensitivity.RECIPE_HEADER) for r in table)
     # mse differs in its loss, not its batch: left out
     assert sensitivity.batch_accuracy(rows) == {100: 98.1, 20000: 96.5, 60000: 95.0}
@@ -310,8 +319,9 @@ def test_pick():
 
 
 def test_within_paper():
-    r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
-    acc = {100: r + t + 0.01, 1000: r + t, 20000: r, 60000: r - t - 0.5}
+    t = paper.tolerances()["software_pct"]
+    r, w = t.figure, t.half_width
+    acc = {100: r + w + 0.01, 1000: r + w - 1e-9, 20000: r, 60000: r - w - 0.5}
     assert sensitivity.within_paper(acc) == [1000, 20000]
 
 

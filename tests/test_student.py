@@ -20,11 +20,11 @@ from tests.environment import ROOT
 STUDENT = ROOT / "_build" / "student" / "html"
 
 
-def fixture_chapter():
+def fixture_chapter(executed: bool = False):
     """A chapter with one exercise whose solution spans three cells tagged
-    ``solution``."""
+    ``solution`` (its code cells numbered as run when ``executed``)."""
     solution = {"tags": ["solution"]}
-    return new_notebook(
+    nb = new_notebook(
         cells=[
             new_markdown_cell("# Tiny\n\nSome prose."),
             new_code_cell("x = 2", metadata={"tags": ["parameters"]}),
@@ -41,6 +41,11 @@ def fixture_chapter():
             new_markdown_cell("More prose after the exercise."),
         ]
     )
+    if executed:
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        for count, cell in enumerate(code, 1):
+            cell.execution_count = count
+    return nb
 
 
 def test_strip_solutions_removes_exactly_the_solution_cells():
@@ -63,8 +68,12 @@ def test_student_sources_of_a_fixture_book(tmp_path):
         "sphinx:\n  config:\n    html_static_path: [static]\n"
     )
     (src / "refs.bib").write_text("")
+    executed = tmp_path / "executed"
+    (executed / "chapters").mkdir(parents=True)
+    nbformat.write(fixture_chapter(executed=True), executed / "chapters" / "tiny.ipynb")
     dst = tmp_path / "student"
-    assert student.main(["student", str(src), str(dst)]) == 0
+    run = ["--executed", str(executed)]
+    assert student.main(["student", str(src), str(dst), *run]) == 0
     chapter = nbformat.read(dst / "chapters" / "tiny.ipynb", as_version=4)
     text = "\n".join(c.source for c in chapter.cells)
     assert (
@@ -80,9 +89,15 @@ def test_student_sources_of_a_fixture_book(tmp_path):
     # the launch buttons open the chapters without solutions that the repository keeps
     assert config["repository"]["path_to_book"] == student.NOTEBOOKS
     # never into the book's own folders
-    for unsafe in (src, src / "chapters", tmp_path):
-        assert student.main(["student", str(src), str(unsafe)]) == 1
+    for unsafe in (src, src / "chapters", tmp_path, executed, executed / "x"):
+        assert student.main(["student", str(src), str(unsafe), *run]) == 1
     assert (src / "chapters" / "tiny.ipynb").is_file()
+    # a rerun replaces what the first run wrote, and keeps what others put there
+    (dst / "_build").mkdir()
+    (dst / "_build" / "page.html").write_text("kept")
+    assert student.main(["student", str(src), str(dst), *run]) == 0
+    assert (dst / "_build" / "page.html").read_text() == "kept"
+    assert (dst / "chapters" / "tiny.ipynb").is_file()
 
 
 def test_glued_values_kept_aside_by_myst_nb_go_back_into_the_edition(tmp_path):
@@ -98,7 +113,7 @@ def test_glued_values_kept_aside_by_myst_nb_go_back_into_the_edition(tmp_path):
     (src / "_config.yml").write_text("title: Tiny\n")
     executed = tmp_path / "executed" / "chapters"
     executed.mkdir(parents=True)
-    nbformat.write(fixture_chapter(), executed / "tiny.ipynb")
+    nbformat.write(fixture_chapter(executed=True), executed / "tiny.ipynb")
     record = "application/papermill.record/"
     (executed / "tiny.glue.json").write_text(
         json.dumps(

@@ -37,9 +37,11 @@ def store(executed: Path, chapters: Path) -> list[str]:
                 missing = cell.get("id")
                 raise ValueError(f"{source}: no cell {missing}: rebuild the book")
             cell.outputs = ran[cell["id"]].outputs
-            cell.execution_count = None
+            # nbval takes a cell without an execution count for one never run
+            cell.execution_count = 1
             for output in cell.outputs:
-                output.pop("execution_count", None)
+                if output.output_type == "execute_result":
+                    output.execution_count = 1
             updated.append(f"{path.stem}:{cell['id']}")
         nbformat.write(nb, path)
     return updated

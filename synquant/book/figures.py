@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .. import devices, quantize
+from .. import devices, fit, quantize
 from . import paper
 
 __all__ = [
@@ -490,7 +490,8 @@ def optimal_chosen_levels(magnitudes, chosen: dict[str, np.ndarray]):
 def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     """The proposed method's lead over the sampling method at 5 levels (points) against
     the training batch size (log scale), with the paper's "about 11 points" and the
-    book's tolerance (``paper.TOLERANCE["gap_5_min"]``) as horizontal lines; ``chosen``:
+    ends of its tolerance (``paper.tolerances()["gap_5_pct"]``) as horizontal lines;
+    ``chosen``:
     the batch size of the book's recipe, ringed."""
     sizes = np.asarray(batch_sizes, dtype=float)
     values = np.asarray(leads, dtype=float)
@@ -525,13 +526,12 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
         lw=1,
         label=f"paper: about {paper.REPORTED['gap_5_pct']:g} points",
     )
-    ax.axhline(
-        paper.TOLERANCE["gap_5_min"],
-        color="0.5",
-        ls="--",
-        lw=1,
-        label=f"book's tolerance: at least {paper.TOLERANCE['gap_5_min']:g}",
-    )
+    tolerance = paper.tolerances()["gap_5_pct"]
+    for end, label in (
+        (tolerance.low, f"tolerance: {tolerance.text()}"),
+        (tolerance.high, None),
+    ):
+        ax.axhline(end, color="0.5", ls="--", lw=1, label=label)
     ax.set_xlabel("training batch size (images per step)")
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
@@ -789,9 +789,9 @@ def seed_spread(seed_rows: list[dict]):
 
 def batch_accuracy(batch_acc: dict):
     """Software accuracy (%) against the batch size (``{batch: accuracy}``), with the
-    paper's software accuracy and the book's tolerance as a band."""
+    paper's software accuracy and its tolerance as a band."""
     fig, ax = new(width=6.4, height=3.6)
-    r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
+    tolerance = paper.tolerances()["software_pct"]
     ax.semilogx(
         list(batch_acc),
         list(batch_acc.values()),
@@ -799,7 +799,13 @@ def batch_accuracy(batch_acc: dict):
         color=COLORS["software"],
         label="this book, seed 0",
     )
-    ax.axhspan(r - t, r + t, color="k", alpha=0.1, label=f"paper: {r} % ± {t} points")
+    ax.axhspan(
+        tolerance.low,
+        tolerance.high,
+        color="k",
+        alpha=0.1,
+        label=f"paper: {tolerance.figure:g} %, tolerance {tolerance.text()}",
+    )
     ax.set_xlabel("batch size (images per SGD step)")
     ax.set_ylabel("software accuracy (%)")
     ax.grid(alpha=0.3)
@@ -1066,9 +1072,11 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
     """A fitted device's data and model: per branch (columns), the measured conductance
     against pulse number with the fitted curve (top) and the residuals (bottom).
 
-    ``result``: a :class:`synquant.fit.DeviceFit`. Conductances in nS.
+    ``result``: a :class:`synquant.fit.DeviceFit`. Conductances in the unit that suits
+    the device (nS, uS or mS).
     """
     branches = list(result.branches.items())
+    unit, factor = fit.conductance_unit(max(b.g_max for _, b in branches))
     fig, axes = new(
         2,
         len(branches),
@@ -1083,17 +1091,17 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
         pulse, g = b.data.pulse, b.data.conductance
         color = BRANCH_COLORS[name]
         top.plot(
-            pulse, 1e9 * g, ".", ms=2.5, color=color, alpha=0.45, label=f"{name} data"
+            pulse, factor * g, ".", ms=2.5, color=color, alpha=0.45, label=f"{name} data"
         )
         grid = np.linspace(pulse.min(), pulse.max(), 300)
-        top.plot(grid, 1e9 * b.predict(grid), "k-", lw=1.5, label="fitted curve")
+        top.plot(grid, factor * b.predict(grid), "k-", lw=1.5, label="fitted curve")
         top.set_title(f"{name} ({b.data.cycles} cycles)\nfitted NL = {b.nl:.2f}")
-        top.set_ylabel("conductance (nS)")
+        top.set_ylabel(f"conductance ({unit})")
         top.grid(alpha=0.3)
-        bottom.plot(pulse, 1e9 * b.residuals(), ".", ms=2.5, color=color, alpha=0.45)
+        bottom.plot(pulse, factor * b.residuals(), ".", ms=2.5, color=color, alpha=0.45)
         bottom.axhline(0, color="k", lw=1)
         bottom.set_xlabel("pulse number")
-        bottom.set_ylabel("residual (nS)")
+        bottom.set_ylabel(f"residual ({unit})")
         bottom.grid(alpha=0.3)
     _panel_legend(fig, list(axes[0]), ncols=3)
     return fig
@@ -1128,8 +1136,9 @@ def nl_bootstrap(
 
 def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     """Accuracy (%) against the potentiation NL for each method and number of levels
-    (rows of :func:`synquant.fit.accuracy_band`), over the fitted NL's interval; the
-    estimate marked. The legend goes below the axes when the figure is its own."""
+    (rows of :func:`synquant.book.your_device.accuracy_band`), over the fitted NL's
+    interval; the estimate marked. The legend goes below the axes when the figure is
+    its own."""
     own = ax is None
     fig, ax = _axes(ax)
     styles = {5: "o-", 10: "s--"}

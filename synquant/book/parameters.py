@@ -84,8 +84,9 @@ def check(
     own type annotations (``device: str = "PCMO"``); ``choices``: ``{name: allowed
     values}``. Strings given for a list, mapping or number are read as YAML (see the
     module's text) and the typed value is written back into ``namespace``.
-    Raises ValueError for an unknown name or a value not allowed, TypeError for a wrong
-    type.
+    Raises ValueError for an unknown name, a value not allowed or a list that repeats a
+    value (each item of a list is one run or one point: a repeat doubles it),
+    TypeError for a wrong type.
     """
     if spec is None:
         spec = dict(namespace.get("__annotations__") or {})
@@ -118,6 +119,13 @@ def check(
             raise TypeError(
                 f"parameter {name}={namespace[name]!r} must be of type {_shown(kind)}"
             )
+        if isinstance(value, list):  # a grid of runs: a repeated value doubles rows
+            twice = [v for i, v in enumerate(value) if v in value[:i]]
+            if twice:
+                raise ValueError(
+                    f"parameter {name}={value!r}: {twice[0]!r} is given more than "
+                    "once; give each value once"
+                )
         allowed = (choices or {}).get(name)
         items = value if isinstance(value, (list, dict)) else [value]
         bad = [v for v in items if allowed is not None and v not in allowed]

@@ -170,6 +170,12 @@ def report_notebook(nb):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = to_markdown(cell.source, values, figures, citations)
+        elif cell.cell_type == "code":  # glued records: read into the prose above
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if "scrapbook" not in o.get("metadata", {})
+            ]
         cells.append(cell)
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
         if cell.cell_type == "code" and figure and figure.get("name") in figures:

@@ -193,7 +193,7 @@ def spread_table(verdicts: list[paper.ClaimVerdict]) -> list[list[str]]:
             f"{fixed(v.mean)} ± {fixed(v.sd)}",
             f"{fixed(v.low)} to {fixed(v.high)}",
             f"{v.strict_seeds} of {v.seeds}",
-            f"{v.tolerance_seeds} of {v.seeds}",
+            f"{v.tolerance_seeds} of {v.seeds}" if v.has_tolerance else "no tolerance",
         ]
         for v in verdicts
     ]
@@ -283,9 +283,9 @@ def batch_accuracy(recipe_rows: list[dict]) -> dict[int, float]:
 
 def within_paper(batch_acc: dict[int, float]) -> list[int]:
     """The batch sizes of :func:`batch_accuracy` whose software accuracy lies within the
-    book's tolerance of the paper's."""
-    r, t = paper.REPORTED["software_pct"], paper.TOLERANCE["software_pct"]
-    return [b for b, acc in batch_acc.items() if abs(acc - r) <= t]
+    tolerance of the paper's (:func:`synquant.book.paper.tolerances`)."""
+    tolerance = paper.tolerances()["software_pct"]
+    return [b for b, acc in batch_acc.items() if tolerance.contains(acc)]
 
 
 def fewest_levels(

@@ -2,8 +2,12 @@
 
 The student edition is the book without its solutions: every cell tagged ``solution``
 removed (:func:`strip_solutions`), built with sphinx-exercise's ``hide_solutions``.
-``python -m synquant.book.student student SRC DST`` writes its sources
-(``make student``). Its launch buttons (Binder, Colab) open the chapters without their
+``python -m synquant.book.student student SRC DST --executed DIR`` writes its sources
+(``make student``) from the full build's executed chapters in DIR. It refuses, before
+writing anything, a DST that is, holds or lies in the book's sources, DIR or the built
+book, and a DIR that lacks a chapter or holds unexecuted ones; in DST it replaces only
+what an earlier run wrote there (listed in ``.student-edition.json``) and deletes
+nothing else. Its launch buttons (Binder, Colab) open the chapters without their
 solutions that the repository keeps under ``student/`` (:data:`NOTEBOOKS`):
 ``python -m synquant.book.student notebooks SRC`` writes them, and a test holds them to
 the chapters.
@@ -14,7 +18,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -24,11 +27,13 @@ from ..files import atomic_write
 
 __all__ = [
     "NOTEBOOKS",
-    "SOLUTION_TAG",
     "chapter_names",
-    "strip_solutions",
     "student_notebooks",
+    "strip_solutions",
     "student_sources",
+    "StudentError",
+    "SOLUTION_TAG",
+    "MARKER",
 ]
 
 SOLUTION_TAG = "solution"
@@ -47,20 +52,131 @@ def strip_solutions(nb):
     return stripped
 
 
+#: The file in a student edition's folder that lists what this command wrote there:
+#: a rerun replaces those files and deletes nothing else.
+MARKER = ".student-edition.json"
+
+
+class StudentError(ValueError):
+    """A student edition that cannot be written safely; the message names the folder."""
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it (both resolved)."""
+    return path == folder or folder in path.parents
+
+
+def _check_folders(source: Path, dest: Path, executed: Path, own: list[Path]) -> None:
+    """Refuse a ``dest`` that is, holds or lies in the book's own files, its executed
+    notebooks or its built book (``_build/html``, ``_build/jupyter_execute``)."""
+    built = [source / "_build" / "html", source / "_build" / "jupyter_execute"]
+    for kept in (*own, executed, *built):
+        if _inside(kept, dest):
+            raise StudentError(
+                f"{dest} holds {kept}: the student edition would write over the "
+                "book's own files; give it a folder of its own, such as "
+                "_build/student/src"
+            )
+    folders = {p.parent for p in own} - {source}
+    for kept in (executed, *built, *sorted(folders)):
+        if _inside(dest, kept):
+            raise StudentError(
+                f"{dest} lies in {kept}: the student edition would write into the "
+                "book's sources or its built book; give it a folder of its own, such "
+                "as _build/student/src"
+            )
+
+
+def _check_executed(executed: Path, files: list[str]) -> list[Path]:
+    """The executed notebook of each chapter, or StudentError naming what is missing."""
+    if not executed.is_dir():
+        raise StudentError(
+            f"--executed {executed}: no such folder; the student edition is built "
+            "from the executed chapters: run `make book` first"
+        )
+    origins = [executed / f"{name}.ipynb" for name in files]
+    missing = [str(p.relative_to(executed)) for p in origins if not p.is_file()]
+    if missing:
+        raise StudentError(
+            f"--executed {executed} lacks the executed chapter(s) "
+            f"{', '.join(missing)}: run `make book` first"
+        )
+    return origins
+
+
+def _unexecuted(nb) -> bool:
+    """Whether a notebook has code cells and none of them was run."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return bool(code) and all(
+        c.get("execution_count") is None and not c.get("outputs") for c in code
+    )
+
+
+def _clear_previous(dest: Path, targets: list[Path]) -> None:
+    """Delete what an earlier run of this command wrote into ``dest`` (listed in its
+    :data:`MARKER`), and nothing else; refuse a folder with other files in the way."""
+    marker = dest / MARKER
+    if dest.exists() and not dest.is_dir():
+        raise StudentError(f"{dest} is a file: give the student edition a folder")
+    previous: list[Path] = []
+    if marker.is_file():
+        try:
+            listed = json.loads(marker.read_text(encoding="utf-8"))["files"]
+            previous = [dest / name for name in listed]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            raise StudentError(
+                f"{marker} is not a student edition's list of files: delete {dest} "
+                "yourself, or give another folder"
+            ) from None
+        if any(not _inside(p.resolve(), dest.resolve()) for p in previous):
+            raise StudentError(f"{marker} lists files outside {dest}: delete it")
+    elif dest.is_dir() and any(dest.iterdir()):
+        raise StudentError(
+            f"{dest} is not empty and holds no student edition written by this "
+            "command: give an empty or new folder (nothing was deleted)"
+        )
+    in_the_way = [t for t in targets if t.exists() and t not in previous]
+    if in_the_way:
+        raise StudentError(
+            f"{in_the_way[0]} is in the way and was not written by this command: "
+            "move it, or give another folder (nothing was deleted)"
+        )
+    for path in previous:
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+    for path in sorted({p.parent for p in previous}, key=lambda p: -len(p.parts)):
+        while _inside(path.resolve(), dest.resolve()) and path != dest:
+            if not path.is_dir() or any(path.iterdir()):
+                break
+            path.rmdir()
+            path = path.parent
+
+
 def student_sources(
-    source: Path | str, dest: Path | str, executed: Path | str | None = None
+    source: Path | str, dest: Path | str, executed: Path | str
 ) -> list[Path]:
     """Write the student edition's sources for the book at ``source`` into ``dest``.
 
     The table of contents, the bibliography and a ``_config.yml`` that hides solutions
     and does not execute; each chapter of the table of contents without its solution
     cells, taken from ``executed`` (the full build's executed notebooks, so that the
-    edition shows the same outputs) where it has the chapter, else from ``source``.
-    Returns the chapters written. ``dest`` is emptied first.
+    edition shows the same outputs); every chapter must be there, executed.
+    Returns the chapters written.
+
+    ``dest`` must be new, empty, or an earlier student edition of this command: the
+    files listed in its :data:`MARKER` are replaced, nothing else is deleted. It may
+    not be, hold or lie in the book's sources, ``executed`` or the built book. Raises
+    :class:`StudentError` (a ValueError) naming the folder before anything is written.
     """
     import nbformat
 
-    source, dest = Path(source).resolve(), Path(dest)
+    if executed is None:
+        raise StudentError(
+            "--executed is required: the student edition is built from the executed "
+            "chapters (_build/jupyter_execute, after `make book`)"
+        )
+    source, dest = Path(source).resolve(), Path(dest).resolve()
+    executed = Path(executed).resolve()
     config_path, toc_path = source / "_config.yml", source / "_toc.yml"
     for path in (config_path, toc_path):
         if not path.is_file():
@@ -69,15 +185,32 @@ def student_sources(
             )
     config = yaml.safe_load(config_path.read_text())
     files = chapter_names(source)
-    mine = [source / "_config.yml"] + [source / f"{name}.ipynb" for name in files]
-    if any(dest.resolve() == f.parent or dest.resolve() in f.parents for f in mine):
-        raise ValueError(
-            f"{dest} holds the book's own sources: give the student edition a folder "
-            "of its own"
+    bibs = list(config.get("bibtex_bibfiles", []))
+    own = [config_path, toc_path] + [source / b for b in bibs]
+    own += [source / f"{name}.ipynb" for name in files]
+    _check_folders(source, dest, executed, own)
+    origins = _check_executed(executed, files)
+    notebooks = [strip_solutions(nbformat.read(o, as_version=4)) for o in origins]
+    unrun = [
+        str(o) for o, nb in zip(origins, notebooks, strict=True) if _unexecuted(nb)
+    ]
+    if unrun:
+        raise StudentError(
+            f"{unrun[0]} was never executed (no code cell has run): --executed must "
+            "name the full build's executed chapters (_build/jupyter_execute)"
         )
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    for nb, origin in zip(notebooks, origins, strict=True):
+        glued = origin.with_suffix(".glue.json")
+        if glued.is_file():
+            nb.cells.append(_glued_cell(glued))
+
+    targets = [dest / "_config.yml", dest / "_toc.yml"] + [dest / b for b in bibs]
+    targets += [dest / f"{name}.ipynb" for name in files]
+    _clear_previous(dest, targets)
+    dest.mkdir(parents=True, exist_ok=True)
+    listing = {"files": [str(t.relative_to(dest)) for t in targets]}
+    text = json.dumps(listing, indent=1) + "\n"
+    atomic_write(dest / MARKER, lambda f: f.write(text.encode("utf-8")))
 
     config["title"] = f"{config.get('title', 'The book')} (student edition)"
     # launch buttons and source links: the chapters without solutions (NOTEBOOKS)
@@ -91,27 +224,19 @@ def student_sources(
     sphinx["html_static_path"] = [
         str(source / p) for p in sphinx.get("html_static_path", [])
     ]
-    for bib in config.get("bibtex_bibfiles", []):
-        shutil.copy2(source / bib, dest / bib)
-    (dest / "_config.yml").write_text(
-        yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
-    )
-    shutil.copy2(toc_path, dest / "_toc.yml")
+    for bib in bibs:
+        data = (source / bib).read_bytes()
+        atomic_write(dest / bib, lambda f, data=data: f.write(data))
+    config_text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    atomic_write(dest / "_config.yml", lambda f: f.write(config_text.encode("utf-8")))
+    toc_bytes = toc_path.read_bytes()
+    atomic_write(dest / "_toc.yml", lambda f: f.write(toc_bytes))
 
     written = []
-    for name in files:
-        origin = source / f"{name}.ipynb"
-        if executed is not None and (Path(executed) / f"{name}.ipynb").is_file():
-            origin = Path(executed) / f"{name}.ipynb"
-        if not origin.is_file():
-            raise FileNotFoundError(f"{name} of the table of contents: no {origin}")
-        nb = strip_solutions(nbformat.read(origin, as_version=4))
-        glued = origin.with_suffix(".glue.json")
-        if glued.is_file():
-            nb.cells.append(_glued_cell(glued))
+    for name, nb in zip(files, notebooks, strict=True):
         target = dest / f"{name}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, target)
+        text = nbformat.writes(nb)
+        atomic_write(target, lambda f, text=text: f.write(text.encode("utf-8")))
         written.append(target)
     return written
 
@@ -195,12 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument(
         "dst",
         type=Path,
-        help="folder for the student edition's sources (emptied first)",
+        help="folder for the student edition's sources: new, empty, or an earlier "
+        "edition (only the files this command wrote there are replaced)",
     )
     s.add_argument(
         "--executed",
         type=Path,
-        help="the full build's executed notebooks (_build/jupyter_execute)",
+        required=True,
+        help="the full build's executed notebooks (_build/jupyter_execute, after "
+        "make book)",
     )
     n = sub.add_parser(
         "notebooks",

@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import devices, evaluate, model
+from .. import devices, evaluate, files, model
 from ..files import ROOT
 
 __all__ = [
@@ -102,11 +102,18 @@ def grid_runs(
     grid: dict[str, list], notebook: Path | str, output_dir: Path | str
 ) -> list[Run]:
     """One :class:`Run` per combination of ``grid`` values, each with a folder of its
-    own."""
+    own; a value given twice for one name is refused (ValueError naming it)."""
     names = list(grid)
     for name, values in grid.items():
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise TypeError(f"grid[{name!r}] = {values!r}: give a list of values")
+        values = list(values)
+        repeated = [v for i, v in enumerate(values) if v in values[:i]]
+        if repeated:
+            raise ValueError(
+                f"grid[{name!r}] gives {repeated[0]!r} more than once: every run "
+                "would be repeated and its rows doubled; give each value once"
+            )
     runs = []
     for values in itertools.product(*(list(grid[n]) for n in names)):
         slug = "-".join(f"{n}_{_slug(v)}" for n, v in zip(names, values, strict=True))
@@ -179,13 +186,25 @@ def _sequential(notebook: str, runs: list[Run]) -> list[Run]:
     return done
 
 
+#: Seconds to wait for an existing Dask scheduler (``--scheduler``) to answer.
+CONNECT_TIMEOUT = 3
+
+
 def _client(workers: int | None, scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as err:
         raise RuntimeError(NEED_DASK) from err
     if scheduler:
-        return Client(scheduler)
+        try:
+            return Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except (OSError, ValueError, TypeError) as err:
+            raise ConnectionError(
+                f"--scheduler {scheduler}: no Dask scheduler answered there within "
+                f"{CONNECT_TIMEOUT} s ({type(err).__name__}: {err}); check the "
+                "address (tcp://HOST:PORT), or leave --scheduler out to run on this "
+                "machine"
+            ) from None
     # one single-threaded process per worker: each run drives a kernel of its own
     cluster = LocalCluster(
         n_workers=workers or os.cpu_count() or 1,
@@ -196,12 +215,9 @@ def _client(workers: int | None, scheduler: str | None):
     return Client(cluster)
 
 
-def _distributed(
-    notebook: str, runs: list[Run], workers: int | None, scheduler: str | None
-) -> list[Run]:
+def _distributed(notebook: str, runs: list[Run], client) -> list[Run]:
     from dask.distributed import as_completed
 
-    client = _client(workers, scheduler)
     try:
         futures = {
             client.submit(run_one, notebook, r, pure=False): i
@@ -221,10 +237,15 @@ def _distributed(
                 bar.update()
         return done
     finally:
-        cluster = getattr(client, "cluster", None)
-        client.close()
-        if cluster is not None and not scheduler:
-            cluster.close()
+        _close(client)
+
+
+def _close(client) -> None:
+    """Close ``client``, and its local cluster when it made one."""
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def run(
@@ -244,7 +265,9 @@ def run(
     1]}``. Each run gets a folder under ``output_dir`` (default
     ``<results_dir>/papermill``, with ``results_dir`` defaulting to data/results) for
     its notebook and CSVs; with ``collect`` all rows are also written to that CSV
-    (refused if it exists, unless ``force``). ``workers``: 1 runs one after another
+    (refused if it exists, unless ``force``); the runs' folder, the collected CSV and
+    the cluster (``scheduler`` answers within :data:`CONNECT_TIMEOUT` s) are checked
+    before any training. ``workers``: 1 runs one after another
     without Dask; None or more run on a local Dask cluster of that many workers
     (default: the machine's cores); ``scheduler``: the address of an existing Dask
     cluster. Missing weights of a seed are trained first, here. Raises
@@ -259,30 +282,54 @@ def run(
         not isinstance(workers, int) or isinstance(workers, bool) or workers < 1
     ):
         raise ValueError(f"workers={workers!r}: give a whole number of at least 1")
-    if collect is not None and Path(collect).exists() and not force:
-        raise FileExistsError(f"{collect} already exists; pass --force to overwrite it")
     runs = grid_runs(grid, notebook, output_dir)
+    # every output, then the cluster, before any training: nothing fails after it
+    files.check_folder(output_dir, "the runs' folder")
+    if collect is not None:
+        files.check_writable(collect, force=force)
     sequential = workers == 1 and not scheduler
-    if not sequential:
-        try:
-            import dask.distributed  # noqa: F401
-        except ImportError as err:
-            raise RuntimeError(NEED_DASK) from err
-    if "device" in grid or "seed" in grid or "recipe" in grid:
-        for recipe, seed in itertools.product(
-            grid.get("recipe", ["paper"]), grid.get("seed", [0])
-        ):
-            model.load_or_train(recipe, int(seed))
-    if sequential:
-        done = _sequential(str(notebook), runs)
-    else:
-        done = _distributed(str(notebook), runs, workers, scheduler)
+    client = None if sequential else _client(workers, scheduler)
+    try:
+        if "device" in grid or "seed" in grid or "recipe" in grid:
+            for recipe, seed in itertools.product(
+                grid.get("recipe", ["paper"]), grid.get("seed", [0])
+            ):
+                model.load_or_train(recipe, int(seed))
+        if sequential:
+            done = _sequential(str(notebook), runs)
+        else:
+            done, client = _distributed(str(notebook), runs, client), None
+    finally:
+        if client is not None:
+            _close(client)
     if any(r.error for r in done):
         raise SweepError(done)
     rows = [row for r in done for row in r.rows]
     if collect is not None:
         evaluate.write_csv(rows, collect, force=force)
     return rows
+
+
+def _device_key(name: str) -> str:
+    """What names a device once: a benchmark device's own name (any case), or a
+    device file's resolved path; a bad name or file raises its error here."""
+    device = devices.get(name)
+    if device is devices.BENCHMARK.get(device.name):
+        return device.name
+    return str(Path(name).resolve())
+
+
+def _check_once(option: str, given: list, keys: list) -> None:
+    """Refuse an option that names one value twice (ValueError naming both)."""
+    for i, key in enumerate(keys):
+        if key in keys[:i]:
+            first = given[keys.index(key)]
+            twice = f"{first}" if first == given[i] else f"{first} and {given[i]}"
+            raise ValueError(
+                f"{option} names {twice} more than once (the same "
+                f"{'device' if option == '--devices' else 'seed'}): each run would be "
+                "repeated and its rows doubled; give each once"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -326,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     try:
-        for name in args.devices:
-            devices.get(name)
+        _check_once("--devices", args.devices, [_device_key(d) for d in args.devices])
+        _check_once("--seeds", args.seeds, args.seeds)
         rows = run(
             {"device": args.devices, "seed": args.seeds},
             args.notebook,

@@ -1091,7 +1091,13 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
         pulse, g = b.data.pulse, b.data.conductance
         color = BRANCH_COLORS[name]
         top.plot(
-            pulse, factor * g, ".", ms=2.5, color=color, alpha=0.45, label=f"{name} data"
+            pulse,
+            factor * g,
+            ".",
+            ms=2.5,
+            color=color,
+            alpha=0.45,
+            label=f"{name} data",
         )
         grid = np.linspace(pulse.min(), pulse.max(), 300)
         top.plot(grid, factor * b.predict(grid), "k-", lw=1.5, label="fitted curve")

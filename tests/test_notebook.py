@@ -120,7 +120,7 @@ def test_a_figure_that_does_not_read_warns_when_drawn():
     ax.get_legend().remove()
     wide, ax = figures.new(width=figures.MAX_WIDTH)
     ax.plot([0, 1], [0, 1], label="a line")
-    figures._panel_legend(wide, [ax])
+    figures.panel_legend(wide, [ax])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig.savefig(io.BytesIO(), format="png")

@@ -44,6 +44,7 @@ __all__ = [
     "nl_bootstrap",
     "optimal_chosen_levels",
     "optimal_error_accuracy",
+    "panel_legend",
     "readings",
     "seed_spread",
     "write_noise",
@@ -414,7 +415,7 @@ def accuracy_vs_levels(
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
     if own:
-        _panel_legend(fig, [ax])
+        panel_legend(fig, [ax])
     else:
         ax.legend(loc="lower right")
     return fig
@@ -454,7 +455,7 @@ def optimal_error_accuracy(
             label="optimal vs proposed: p < 0.05",
         )
     top.tick_params(labelbottom=True)
-    _panel_legend(fig, [top, bottom])
+    panel_legend(fig, [top, bottom])
     return fig
 
 
@@ -535,7 +536,7 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     ax.set_xlabel("training batch size (images per step)")
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
-    _panel_legend(fig, [ax])
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -591,7 +592,7 @@ def device_curve(device="PCMO"):
     right.set_xticks([0.5, 1.5], [device.name, "linear"])
     right.set_ylabel("normalized conductance g")
     right.set_xlim(-0.2, 2.2)
-    _panel_legend(fig, [left])
+    panel_legend(fig, [left])
     return fig
 
 
@@ -673,7 +674,7 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
         )
     ax.set_xlabel("normalized weight magnitude")
     ax.set_ylabel("number of weights")
-    _panel_legend(fig, [ax])
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -721,14 +722,14 @@ def figure2(rows: list[dict], title: str | None = None):
         title = ", ".join(str(p) for p in parts if p)
     if title:
         full.set_title(title)
-    _panel_legend(fig, [full, zoom])
+    panel_legend(fig, [full, zoom])
     return fig
 
 
 # --- reproduction notes, devices, non-idealities ---
 
 
-def _panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
+def panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
     """One legend for a multi-panel figure: in ``spare`` (an unused axes) or below."""
     handles = {}
     for ax in axes:
@@ -776,7 +777,7 @@ def _levels_panels(
     spare = flat[n] if n < len(flat) else None
     for ax in flat[n + 1 :]:
         ax.axis("off")
-    _panel_legend(fig, flat[:n], spare)
+    panel_legend(fig, flat[:n], spare)
     return fig
 
 
@@ -809,7 +810,7 @@ def batch_accuracy(batch_acc: dict):
     ax.set_xlabel("batch size (images per SGD step)")
     ax.set_ylabel("software accuracy (%)")
     ax.grid(alpha=0.3)
-    _panel_legend(fig, [ax])
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -853,7 +854,7 @@ def accuracy_vs_states(state_rows: list[dict], levels=(5, 10, 25)):
     ax.set_xlabel("device states (PCMO's nonlinearity)")
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    _panel_legend(fig, [ax])
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -895,7 +896,7 @@ def lead_vs_nonlinearity(summary: list[dict], branch: str = "potentiation"):
     ax.set_ylabel("mean lead, 5 to 25 levels\n(points)")
     ax.margins(x=0.15, y=0.15)
     ax.grid(alpha=0.3)
-    _panel_legend(fig, [ax])
+    panel_legend(fig, [ax])
     label_points(ax, [s["device"] for s in summary], x, y)
     return fig
 
@@ -1014,7 +1015,7 @@ def write_noise(rows: list[dict]):
     levels_axis(ax)
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    _panel_legend(fig, [ax])
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -1059,7 +1060,7 @@ def effects(rows: list[dict], levels: int | None = None):
         ax.margins(y=0.08)
     for ax in flat[len(titles) :]:
         ax.axis("off")
-    _panel_legend(fig, flat[: len(titles)])
+    panel_legend(fig, flat[: len(titles)])
     return fig
 
 
@@ -1109,7 +1110,7 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
         bottom.set_xlabel("pulse number")
         bottom.set_ylabel(f"residual ({unit})")
         bottom.grid(alpha=0.3)
-    _panel_legend(fig, list(axes[0]), ncols=3)
+    panel_legend(fig, list(axes[0]), ncols=3)
     return fig
 
 
@@ -1136,7 +1137,7 @@ def nl_bootstrap(
         ax.set_title(title)
         ax.set_xlabel(f"NL ({name})")
         ax.set_ylabel("resamples")
-    _panel_legend(fig, list(axes[0]), ncols=3)
+    panel_legend(fig, list(axes[0]), ncols=3)
     return fig
 
 
@@ -1182,7 +1183,7 @@ def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
     if own:
-        _panel_legend(fig, [ax])
+        panel_legend(fig, [ax])
     else:
         ax.legend(loc="best")
     return fig

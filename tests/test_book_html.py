@@ -336,12 +336,26 @@ for (let i = 0; i < parts.length; i++) {
 return hits;
 """
 
+# The verdict column of every table that has one, where it lies past the window's edge
+# (a table scrolls sideways inside the page; its verdict must show without scrolling).
+_VERDICT_OFF_SCREEN = """
+return [...document.querySelectorAll('table')].flatMap(t => {
+  const v = [...t.querySelectorAll('th')].find(
+    th => th.innerText.trim().toLowerCase() === 'verdict');
+  if (!v || !v.offsetParent) return [];
+  const r = v.getBoundingClientRect();
+  return r.right > window.innerWidth
+    ? [`the verdict column of a table lies at ${Math.round(r.left)} px`] : [];
+});
+"""
+
 
 def test_pages_at_desktop_and_phone_width(browser):
     """Every page at 1280 px and 412 px, screenshot saved: figure text at least
     MIN_FIGURE_TEXT_PX high, no figure's image or caption on another, and no figure
     whose drawn text overlaps (figures.check_readable warns as the chapter draws it;
-    the warning would show on the page)."""
+    the warning would show on the page), and no table whose verdict column lies past
+    the window's edge."""
     text_px = figures.FONT_MIN * figures.DPI / 72  # smallest figure text, image px
     problems = []
     for width in WIDTHS:
@@ -358,6 +372,7 @@ def test_pages_at_desktop_and_phone_width(browser):
             problems += [
                 f"{page.name} at {width} px: {hit}"
                 for hit in browser.execute_script(_FIGURE_OVERLAP)
+                + browser.execute_script(_VERDICT_OFF_SCREEN)
             ]
             shown = browser.find_element("tag name", "body").text
             if "does not read" in shown:

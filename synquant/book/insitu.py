@@ -178,9 +178,15 @@ def claims(final: dict) -> list[Claim]:
 
 
 def claims_table(result: list[Claim], final: dict) -> tuple[list[str], list[list]]:
-    """``(header, rows)``: device, NeuroSim, this book (mean and spread over seeds),
-    difference, verdict."""
-    header = ["device", "NeuroSim (Table II)", "this book", "difference", "verdict"]
+    """``(header, rows)``: device, verdict (beside the device, where a narrow screen
+    still shows it), NeuroSim, this book (mean and spread over seeds), difference."""
+    header = [
+        "device",
+        "verdict",
+        "NeuroSim (Table II)",
+        "this book",
+        "difference (points)",
+    ]
     body = []
     for c in result:
         sd = final[c.name]["sd"]
@@ -188,10 +194,10 @@ def claims_table(result: list[Claim], final: dict) -> tuple[list[str], list[list
         body.append(
             [
                 c.name,
+                c.verdict,
                 c.paper,
                 f"{fixed(c.measured, 1)}{spread} %",
                 f"{c.difference:+.1f}",
-                c.verdict,
             ]
         )
     return header, body

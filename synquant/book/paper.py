@@ -766,9 +766,9 @@ def verdict_table(
     tolerance (the paper's figures, the values and the criteria are in :func:`table`).
 
     With ``option_claims`` (``{reading: {claim name: Claim}}``, the claims under each
-    reading of the method, ``"none"`` the default), two more columns: the readings
-    under which the claim fails within the tolerance, and the :func:`verdict` that sums
-    the claim up.
+    reading of the method, ``"none"`` the default), two more columns: the
+    :func:`verdict` that sums the claim up (second) and the readings under which the
+    claim fails within the tolerance (last).
     """
     n = verdicts[0].seeds if verdicts else 0
     header = [
@@ -791,13 +791,13 @@ def verdict_table(
                 for k, claims_k in option_claims.items()
                 if k != "none" and not claims_k[v.name].holds
             ]
-            row += [
-                ", ".join(broken) or "none",
-                verdict(v.tolerance_seeds, v.seeds, broken, v.strict_seeds),
-            ]
+            # the verdict beside the claim, where a narrow screen still shows it
+            row.insert(1, verdict(v.tolerance_seeds, v.seeds, broken, v.strict_seeds))
+            row.append(", ".join(broken) or "none")
         rows.append(row)
     if option_claims is not None:
-        header += ["fails under", "verdict"]
+        header.insert(1, "verdict")
+        header.append("fails under")
     return header, rows
 
 

@@ -12,13 +12,14 @@ export KERAS_BACKEND := jax
 export JAX_PLATFORMS := cpu
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book student test unit lint bench weights tolerances sweeps aware insitu clean constraints help outputs
+.PHONY: install book student pdf test unit lint bench weights tolerances sweeps aware insitu clean constraints help outputs
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book    build the book into _build/html (installs, trains if no cached weights)"
 	@echo "make test    build the book and its student edition, then run the whole test suite"
 	@echo "make student the book without its solutions, into _build/student/html (after make book)"
+	@echo "make pdf     both editions as PDFs: _build/html/synquant.pdf, _build/student/html/synquant-student.pdf"
 	@echo "make unit    the unit tests alone (no book, no chapters, no training), in seconds"
 	@echo "make lint    ruff on the package, the tests and the chapters"
 	@echo "make outputs store the outputs nbval checks, from the last make book"
@@ -79,9 +80,20 @@ student: $(STAMP) $(MATHJAX)
 	rm -rf _build/student/html
 	mv _build/student/src/_build/html _build/student/html
 
+# Both editions as PDFs: Chromium's print of the built pages (synquant/book/pdf.py: a
+# title page, the contents with page numbers, every chapter, the bibliography), linked from
+# each edition's download menu. Needs Debian's chromium, chromium-driver and poppler-utils.
+pdf: $(STAMP)
+	@test -d _build/html/chapters || { echo "error: run make book first"; exit 1; }
+	@test -d _build/student/html/chapters || { echo "error: run make student first"; exit 1; }
+	$(BIN)/python -m synquant.book.pdf . _build/html _build/html/synquant.pdf
+	$(BIN)/python -m synquant.book.pdf _build/student/src _build/student/html _build/student/html/synquant-student.pdf
+
 # The book is the execution of the chapters; the tests read what it left (no second run).
 test: book
 	$(MAKE) student
+	@if command -v chromium > /dev/null && command -v pdftotext > /dev/null; then $(MAKE) pdf; \
+	else echo "no chromium or poppler-utils here: no PDFs (their test skips)"; fi
 	$(BIN)/python -m pytest
 
 # The unit tests alone: no book build, no chapter runs (marker book), no training (slow).

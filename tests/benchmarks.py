@@ -210,6 +210,8 @@ def aware_benchmark(epochs: int = 20) -> None:
             None,
             f"{seconds / plain:.2f}x plain training",
         )
+
+
 def bench_insitu(gflops: float, epochs: int = 5) -> float:
     """One on-chip training run (PCMO), timed on ``epochs`` and scaled to 125."""
     from synquant import insitu

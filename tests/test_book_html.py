@@ -4,11 +4,14 @@ Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) 
 built book in ``_build/html`` (``make test`` builds it first). The browser reaches
 nothing but the files of the book: every host name fails to resolve and DevTools'
 network emulation is offline, so math must be typeset by the MathJax that the book
-serves itself. A full-height screenshot of every page is saved under
-``_build/screenshots/``.
+serves itself. A full-height screenshot of every page, at a desktop's 1280 px and a
+phone's 412 px, is saved under ``_build/screenshots/``. The student edition
+(``_build/student/html``) is opened too: neither its pages nor the notebooks its launch
+buttons open may hold a solution's text.
 """
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -16,11 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from synquant.book import figures, student
+from tests import book
 from tests.environment import ROOT
 
 pytestmark = pytest.mark.book  # builds, installs or runs chapters: not in `make unit`
 
 HTML = ROOT / "_build" / "html"
+STUDENT = ROOT / "_build" / "student" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -97,10 +103,11 @@ def _open(driver, page: Path):
     )
 
 
-def _screenshot(driver, page: Path):
+def _screenshot(driver, page: Path, width: int = 1280, prefix: str = ""):
+    driver.set_window_size(width, 1000)
     height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1280, min(max(height, 600), 16000))
-    driver.save_screenshot(str(SHOTS / f"{page.stem}.png"))
+    driver.set_window_size(width, min(max(height, 600), 16000))
+    driver.save_screenshot(str(SHOTS / f"{prefix}{page.stem}-{width}.png"))
     driver.set_window_size(1280, 1000)
 
 
@@ -129,7 +136,6 @@ def test_every_page_renders_without_errors(browser):
     assert {p.stem for p in _pages()} >= set(CHAPTERS)
     for page in _pages():
         _open(browser, page)
-        _screenshot(browser, page)
         text = browser.find_element("tag name", "body").text
         assert "Traceback" not in text, f"{page.name} shows a traceback"
         assert not re.search(r"\b\w+Error\b:", text), f"{page.name} shows an error"
@@ -295,3 +301,157 @@ def test_no_code_or_table_overflows_the_page(browser):
         f"{len(problems)} code blocks or tables wider than the page:\n"
         + "\n".join(problems)
     )
+
+
+#: Widths of the screenshots: a desktop window and a phone (CSS px).
+WIDTHS = (1280, 412)
+#: Smallest text of a figure on the page (CSS px): FONT_MIN points at the figures' DPI,
+#: scaled as the page shows the image.
+MIN_FIGURE_TEXT_PX = 10
+_FIGURE_TEXT = """
+const px = arguments[0];
+return [...document.querySelectorAll('figure img, div.cell_output img')]
+  .filter(i => i.offsetParent && i.naturalWidth > 0)
+  .map(i => [i.getAttribute('src').split('/').pop(),
+             px * i.getBoundingClientRect().width / i.naturalWidth]);
+"""
+# Boxes of the figures' images and captions that overlap one another.
+_FIGURE_OVERLAP = """
+const parts = [...document.querySelectorAll(
+  'figure img, figure figcaption, div.cell_output img')].filter(e => e.offsetParent);
+const box = e => e.getBoundingClientRect();
+const hits = [];
+for (let i = 0; i < parts.length; i++) {
+  for (let j = i + 1; j < parts.length; j++) {
+    if (parts[i].contains(parts[j]) || parts[j].contains(parts[i])) continue;
+    const a = box(parts[i]), b = box(parts[j]);
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1) {
+      hits.push(`${parts[i].tagName} overlaps ${parts[j].tagName}: `
+                + (parts[i].innerText || parts[i].getAttribute('src')).slice(0, 60));
+    }
+  }
+}
+return hits;
+"""
+
+# The verdict column of every table that has one, where it lies past the window's edge
+# (a table scrolls sideways inside the page; its verdict must show without scrolling).
+_VERDICT_OFF_SCREEN = """
+return [...document.querySelectorAll('table')].flatMap(t => {
+  const v = [...t.querySelectorAll('th')].find(
+    th => th.innerText.trim().toLowerCase() === 'verdict');
+  if (!v || !v.offsetParent) return [];
+  const r = v.getBoundingClientRect();
+  return r.right > window.innerWidth
+    ? [`the verdict column of a table lies at ${Math.round(r.left)} px`] : [];
+});
+"""
+
+
+def test_pages_at_desktop_and_phone_width(browser):
+    """Every page at 1280 px and 412 px, screenshot saved: figure text at least
+    MIN_FIGURE_TEXT_PX high, no figure's image or caption on another, and no figure
+    whose drawn text overlaps (figures.check_readable warns as the chapter draws it;
+    the warning would show on the page), and no table whose verdict column lies past
+    the window's edge."""
+    text_px = figures.FONT_MIN * figures.DPI / 72  # smallest figure text, image px
+    problems = []
+    for width in WIDTHS:
+        for page in _pages():
+            browser.set_window_size(width, 1000)
+            _open(browser, page)
+            _screenshot(browser, page, width)
+            browser.set_window_size(width, 1000)
+            for src, px in browser.execute_script(_FIGURE_TEXT, text_px):
+                if px < MIN_FIGURE_TEXT_PX:
+                    problems.append(
+                        f"{page.name} at {width} px: figure {src} text {px:.1f} px high"
+                    )
+            problems += [
+                f"{page.name} at {width} px: {hit}"
+                for hit in browser.execute_script(_FIGURE_OVERLAP)
+                + browser.execute_script(_VERDICT_OFF_SCREEN)
+            ]
+            shown = browser.find_element("tag name", "body").text
+            if "does not read" in shown:
+                problems.append(
+                    f"{page.name}: a figure does not read (its cell shows the warning)"
+                )
+    browser.set_window_size(1280, 1000)
+    assert not problems, "\n".join(problems)
+
+
+def _solution_sentences(driver, page: Path) -> list[str]:
+    """The sentences of the solutions on a page of the full edition (at least 40
+    characters each: long enough to be the solution's own words)."""
+    _open(driver, page)
+    text = driver.execute_script(
+        "return [...document.querySelectorAll('.solution p')].map(p => p.textContent)"
+    )
+    sentences = []
+    for paragraph in text:
+        for sentence in re.split(r"(?<=[.:;])\s+", " ".join(paragraph.split())):
+            if len(sentence) >= 40:
+                sentences.append(sentence)
+    return sentences
+
+
+def _chapter_solutions(chapter: str) -> list[str]:
+    """The lines of a chapter's solution cells (40 characters or more) that no other
+    cell of the chapter has."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
+    mine, others = [], set()
+    for cell in nb.cells:
+        lines = [line.strip() for line in cell.source.splitlines()]
+        if student.SOLUTION_TAG in cell.metadata.get("tags", []):
+            mine += [line for line in lines if len(line) >= 40]
+        else:
+            others.update(lines)
+    return [line for line in mine if line not in others]
+
+
+def test_student_pages_and_launch_targets_hold_no_solution(browser):
+    """The student edition's pages show no sentence of a solution, and every Binder or
+    Colab button of theirs opens a notebook of the repository that holds no line of a
+    solution cell."""
+    if not STUDENT.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("no student edition: `make test` builds it (make student)")
+        pytest.skip("no student edition: run `make student`")
+    leaks, launches, solutions = [], 0, 0
+    for chapter in book.chapters():
+        sentences = _solution_sentences(browser, HTML / f"{chapter}.html")
+        solutions += len(sentences)
+        page = STUDENT / f"{chapter}.html"
+        _open(browser, page)
+        _screenshot(browser, page, 1280, prefix="student-")
+        shown = " ".join(
+            browser.execute_script("return document.body.textContent").split()
+        )
+        leaks += [f"{chapter} (page): {s[:70]!r}" for s in sentences if s in shown]
+        links = browser.execute_script(
+            "return [...document.querySelectorAll('a[href]')].map(a => a.href)"
+            ".filter(h => h.includes('mybinder.org') || h.includes('colab.research'))"
+        )
+        lines = _chapter_solutions(chapter)
+        for href in links:
+            launches += 1
+            match = re.search(r"(?:urlpath=tree/|/blob/[^/]+/)([^?&#]+\.ipynb)", href)
+            assert match, f"{chapter}: launch button {href} names no notebook"
+            target = ROOT / match.group(1).replace("%2F", "/")
+            assert target.is_file(), (
+                f"{chapter}: {href} opens {target}, not in the repo"
+            )
+            source = target.read_text()
+            leaks += [
+                f"{chapter} (launches {target.relative_to(ROOT)}): {line[:70]!r}"
+                for line in lines
+                if json.dumps(line, ensure_ascii=False)[1:-1] in source
+            ]
+    assert solutions, "the full edition shows no solution: nothing to look for"
+    assert launches, "the student edition has no launch button"
+    assert not leaks, "solution text in the student edition:\n" + "\n".join(leaks)

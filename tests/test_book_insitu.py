@@ -56,7 +56,8 @@ def test_claims_strict_and_tolerant(tmp_path):
     assert result["EpiRAM"].verdict.startswith("fails")
     assert result["HZO FeFET"].verdict == "holds"  # 88.5 against 88
     header, body = chapter.claims_table(list(result.values()), final)
-    assert len(body) == 7 and body[2][3] == "+5.0" and len(header) == len(body[0])
+    assert len(body) == 7 and body[2][4] == "+5.0" and len(header) == len(body[0])
+    assert header[1] == "verdict" and body[2][1].startswith("holds within")
 
 
 def test_curves_and_figure(tmp_path):

@@ -28,8 +28,9 @@ def test_device_curve_marks_every_reference_level(name):
     labels = [t.get_text() for t in right.get_xticklabels()]
     assert device.name in labels
     assert f"{device.states} reference levels" in [
-        t.get_text() for t in left.get_legend().get_texts()
+        t.get_text() for t in fig.legends[0].get_texts()
     ]
+    assert left.get_legend() is None  # below the panels, off the curves
 
 
 @pytest.mark.parametrize("hidden", [128, 256, 5])
@@ -73,8 +74,13 @@ def test_figure2_shows_both_methods_and_the_title():
     assert figures.check_readable(fig) == []
     ax = fig.axes[0]
     assert ax.get_title() == "PCMO, seed 0"
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert figures.LABELS["sampling"] in legend and figures.LABELS["proposed"] in legend
+    assert ax.get_legend() is None  # below the panels, off the curves
+    zoom = fig.axes[1]  # the top band: the software lines and the paper's 10 levels
+    low, high = zoom.get_ylim()
+    reported = figures.paper.REPORTED
+    assert low < reported["proposed_10_pct"] < reported["software_pct"] < high
     proposed = next(
         line
         for line in ax.get_lines()

@@ -134,6 +134,26 @@ def test_lead_vs_nonlinearity_marks_material_leads():
     assert {t.get_text() for t in ax.texts} == {"A", "B"}
 
 
+def test_lead_vs_nonlinearity_labels_the_seven_devices_apart():
+    """The benchmark devices' |NL| cluster near 0 and near 2 (Fig 6.2): labelled at
+    one offset, their names overlap; placed by label_points, none does."""
+    leads = {"TaOx/HfOx": 0.02, "GST PCM": 0.05, "EpiRAM": 0.3, "HZO FeFET": 1.0}
+    leads |= {"AlOx/HfO2": 1.2, "Ag:a-Si": 2.5, "PCMO": 5.0}
+    summary = [
+        {"device": d, "nl": devices.get(d).nl_increase, "mean_lead": v}
+        for d, v in leads.items()
+    ]
+    fig = figures.lead_vs_nonlinearity(summary)
+    assert figures.check_readable(fig) == []
+    (ax,) = fig.axes
+    assert {t.get_text() for t in ax.texts} == set(leads)
+    for note in ax.texts:  # the naive placement, one offset for all: overlaps
+        note.set_position((4, 4))
+        note.set_ha("left")
+        note.set_va("baseline")
+    assert any("overlaps" in p for p in figures.check_readable(fig))
+
+
 def test_write_noise():
     rows = [
         {

@@ -31,6 +31,7 @@ LAZY_OK = {
     "jax",
     "docutils",
     "sphinx",
+    "selenium",  # the PDFs' browser (make pdf), an optional test dependency
 }
 
 

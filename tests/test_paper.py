@@ -55,8 +55,8 @@ def test_every_claim_holds_strictly_on_the_papers_own_figures():
     result = paper.claims(paper_like())
     assert len(result) == 5
     assert all(c.strict and c.holds for c in result)
-    verdicts = [row[-1] for row in paper.table(result)]
-    assert verdicts == ["holds"] * 4 + ["holds (ahead at 21 of 21 levels)"]
+    verdicts = [row[1] for row in paper.table(result)]
+    assert verdicts == ["holds"] * 5
     assert paper.check(paper_like()) == result
     assert paper.failing(result) == []
 
@@ -80,10 +80,16 @@ def test_claims_that_hold_only_within_the_tolerance_say_so():
     assert every.verdict == "fails (ahead at 19 of 21 levels)"
     assert c["proposed, 10 levels"].strict  # untouched claims still hold strictly
     table = {row[0].split(" (")[0]: row for row in paper.table(list(c.values()))}
-    assert table["proposed ahead at every level"][-1].startswith("fails")
-    assert table["proposed ahead at every level"][5] == "none"
-    assert table["software accuracy"][-1].startswith("holds within the tolerance")
-    assert table["software accuracy"][5] == sw.text()
+    every_row = table["proposed ahead at every level"]
+    assert every_row[1] == "fails"
+    assert every_row[3] == "ahead at 19 of 21 levels; smallest lead -0.05 points"
+    assert every_row[4] == "ahead at every level: no"
+    assert every_row[5] == "none: holds or fails"
+    assert table["software accuracy"][1] == "holds within the tolerance"
+    assert table["software accuracy"][4].endswith(": no")
+    assert table["software accuracy"][5] == f"in {sw.text()}: yes"
+    assert table["software accuracy"][3].endswith(" %")
+    assert table["10 levels below software"][3].endswith(" points below software")
     assert paper.check(rows)  # only claims with a tolerance are asserted
     assert paper.failing(list(c.values())) == [every.name]
 
@@ -95,8 +101,16 @@ def test_failing_claims_fail_the_check_and_the_table_says_fails():
     assert not c["proposed ahead at 5 levels"].holds
     assert not c["proposed ahead at 5 levels"].strict
     assert not c["proposed ahead at every level"].holds
-    verdicts = {row[0].split(" (")[0]: row[-1] for row in paper.table(list(c.values()))}
-    assert verdicts["proposed ahead at 5 levels"] == f"fails (outside {gap.text()})"
+    table = {row[0].split(" (")[0]: row for row in paper.table(list(c.values()))}
+    assert table["proposed ahead at 5 levels"][1] == "fails"
+    assert table["proposed ahead at 5 levels"][5] == f"in {gap.text()}: no"
+    assert [
+        d.name for d in paper.differing(list(c.values()), paper.claims(paper_like()))
+    ] == [
+        "proposed ahead at 5 levels",
+        c["proposed ahead at every level"].name,
+    ]
+    assert paper.differing(paper.claims(paper_like()), paper.claims(paper_like())) == []
     with pytest.raises(AssertionError, match="proposed ahead at 5 levels") as err:
         paper.check(rows)
     assert "proposed ahead at every level" not in str(err.value)  # not asserted

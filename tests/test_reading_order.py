@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from synquant.book.reading_order import reading_order, sort_rows
+from synquant.book.reading_order import HEADER, reading_order, reading_table, sort_rows
 
 INCLUDES = {
     "chapters/index": ["chapters/introduction", "chapters/results", "chapters/devices"],
@@ -55,3 +55,43 @@ def test_sort_rows_orders_myst_nb_table_by_reading_order():
         "chapters/devices",
         "chapters/zzz_not_in_toc",
     ]
+
+
+def test_reading_table_reads_as_text():
+    """Chapter, run time and status in words, in reading order: no emoji, no
+    modification time or execution method."""
+    metadata = defaultdict(dict)
+    metadata["chapters/results"] = {
+        "exec_data": {
+            "mtime": 0,
+            "method": "force",
+            "runtime": 147.2,
+            "succeeded": True,
+        }
+    }
+    metadata["chapters/introduction"] = {
+        "exec_data": {"mtime": 0, "method": "force", "runtime": 15.1, "succeeded": True}
+    }
+    metadata["chapters/devices"] = {
+        "exec_data": {
+            "mtime": 0,
+            "method": "force",
+            "runtime": 3.0,
+            "succeeded": False,
+            "error": "KeyError",
+        }
+    }
+    metadata["chapters/not_executed"] = {}
+    order = reading_order(INCLUDES, "chapters/index")
+    table = reading_table("chapters/index", metadata, order)
+    rows = [
+        [entry.astext() for entry in row.findall(lambda n: n.tagname == "entry")]
+        for row in table.findall(lambda n: n.tagname == "row")
+    ]
+    assert rows == [
+        list(HEADER),
+        ["chapters/introduction", "15 s", "executed"],
+        ["chapters/results", "2 min 27 s", "executed"],
+        ["chapters/devices", "3 s", "failed"],
+    ]
+    assert all(ch.isascii() for row in rows for cell in row for ch in cell)

@@ -86,6 +86,8 @@ def test_student_sources_of_a_fixture_book(tmp_path):
     assert config["execute"]["execute_notebooks"] == "off"
     assert config["sphinx"]["config"]["html_static_path"] == [str(src / "static")]
     assert (dst / "refs.bib").is_file() and (dst / "_toc.yml").is_file()
+    # the launch buttons open the chapters without solutions that the repository keeps
+    assert config["repository"]["path_to_book"] == student.NOTEBOOKS
     # never into the book's own folders
     for unsafe in (src, src / "chapters", tmp_path, executed, executed / "x"):
         assert student.main(["student", str(src), str(unsafe), *run]) == 1
@@ -200,3 +202,66 @@ def test_student_notebooks_have_no_solution_cells():
             assert not re.search(r"\{solution-(start|end)\}", cell.source), (
                 f"{chapter}: a solution directive"
             )
+
+
+def test_student_notebooks_of_a_fixture_book(tmp_path):
+    src = tmp_path / "book"
+    (src / "chapters").mkdir(parents=True)
+    nbformat.write(fixture_chapter(), src / "chapters" / "tiny.ipynb")
+    (src / "_toc.yml").write_text("format: jb-book\nroot: chapters/tiny\n")
+    assert student.main(["notebooks", str(src)]) == 0
+    nb = nbformat.read(src / student.NOTEBOOKS / "chapters" / "tiny.ipynb", 4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "tiny-ex-square" in text and "solution-start" not in text
+    assert "x**2" not in text
+    (src / "_toc.yml").unlink()
+    assert student.main(["notebooks", str(src)]) == 1
+
+
+def test_the_repositorys_student_notebooks_are_the_chapters_without_solutions(
+    tmp_path,
+):
+    """What the student edition's Binder and Colab buttons open: ``student/chapters``,
+    each chapter exactly as ``python -m synquant.book.student notebooks .`` writes it
+    (run it after changing a chapter), no solution in any."""
+    kept = ROOT / student.NOTEBOOKS
+    fresh = student.student_notebooks(ROOT, tmp_path)
+    stale = {p.relative_to(kept) for p in kept.rglob("*.ipynb")} - {
+        p.relative_to(tmp_path) for p in fresh
+    }
+    assert not stale, f"{sorted(map(str, stale))} in {kept} are no chapters"
+    how = "run `python -m synquant.book.student notebooks .` and commit student/"
+    for path in fresh:
+        committed = kept / path.relative_to(tmp_path)
+        assert committed.is_file(), f"no {committed}: {how}"
+        assert committed.read_text() == path.read_text(), (
+            f"{committed} is not the chapter without its solutions: {how}"
+        )
+        nb = nbformat.read(committed, as_version=4)
+        for cell in nb.cells:
+            assert student.SOLUTION_TAG not in cell.metadata.get("tags", [])
+            assert not re.search(r"\{solution-(start|end)\}", cell.source)
+
+
+def test_student_launch_buttons_open_notebooks_without_solutions():
+    """Every Binder or Colab link of the student edition opens a notebook under
+    ``student/`` that the repository holds, without solutions."""
+    _, built = _editions()
+    links = 0
+    for chapter in book.chapters():
+        for a in _page(built, chapter).select("a[href]"):
+            href = a["href"]
+            if "mybinder.org" not in href and "colab.research.google.com" not in href:
+                continue
+            links += 1
+            match = re.search(r"(?:urlpath=tree/|/blob/[^/]+/)([^?&]+\.ipynb)", href)
+            assert match, f"{chapter}: launch link {href} names no notebook"
+            target = match.group(1).replace("%2F", "/")
+            assert target == f"{student.NOTEBOOKS}/{chapter}.ipynb", (
+                f"{chapter}: the student edition launches {target}"
+            )
+            nb = nbformat.read(ROOT / target, as_version=4)
+            assert not any(
+                student.SOLUTION_TAG in c.metadata.get("tags", []) for c in nb.cells
+            )
+    assert links, "the student edition has no launch button"

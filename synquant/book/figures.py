@@ -8,6 +8,8 @@ size the page shows them; :func:`check_readable` says where a figure falls short
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import devices, fit, quantize
@@ -26,6 +28,8 @@ __all__ = [
     "accuracy_vs_states",
     "batch_accuracy",
     "check_readable",
+    "legends_on_data",
+    "overlapping_text",
     "device_curve",
     "device_fit",
     "device_panels",
@@ -40,6 +44,7 @@ __all__ = [
     "nl_bootstrap",
     "optimal_chosen_levels",
     "optimal_error_accuracy",
+    "panel_legend",
     "readings",
     "seed_spread",
     "write_noise",
@@ -88,30 +93,224 @@ def new(
     kwargs.setdefault("layout", "constrained")
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), dpi=DPI, **kwargs)
     plt.close(fig)
+    fig.canvas.mpl_connect("draw_event", _check_on_draw)
     return fig, axes
 
 
+def _check_on_draw(event) -> None:
+    """Warn when a figure of the book, as drawn (for the page, in a notebook), does not
+    read (:func:`check_readable`): the book build turns the warning into an error."""
+    fig = event.canvas.figure
+    if getattr(fig, "_checking", False):
+        return
+    # Only what was drawn, measured with the draw's own renderer: a second draw inside
+    # a save would leave the saved image blank. No width: a save with
+    # bbox_inches="tight" (the notebook's) draws the figure cropped and padded.
+    problems = _text_problems(fig, _visible_texts(fig), event.renderer)
+    if problems:
+        warnings.warn(
+            "the figure does not read: " + "; ".join(problems),
+            UserWarning,
+            stacklevel=2,
+        )
+
+
 def check_readable(fig) -> list[str]:
-    """What keeps ``fig`` from reading on the page: too wide, too coarse, or text
-    smaller than :data:`FONT_MIN` points; an empty list when nothing does."""
+    """What keeps ``fig`` from reading on the page; an empty list when nothing does.
+
+    Too wide, too coarse, text smaller than :data:`FONT_MIN` points, two drawn texts
+    that overlap (tick labels, labels, titles, annotations, legend entries), or a legend
+    inside an axes that covers the axes' data (a line, a marker, a bar or a band under
+    the legend's box).
+    """
     problems = []
     width = fig.get_figwidth()
     if width > MAX_WIDTH + 1e-9:
         problems.append(f"{width:.1f} in wide (at most {MAX_WIDTH})")
     if fig.dpi < DPI:
         problems.append(f"{fig.dpi:.0f} dpi (at least {DPI})")
-    fig.canvas.draw()  # creates the tick labels
-    for text in fig.findobj(
-        lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")
-    ):
-        if (
-            text.get_visible()
-            and text.get_text().strip()
-            and text.get_fontsize() < FONT_MIN - 1e-9
+    fig._checking = True  # no second check from the draw below (_check_on_draw)
+    try:
+        drawn = _drawn_texts(fig)  # draws the figure: tick labels, layout done
+    finally:
+        fig._checking = False
+    return problems + _text_problems(fig, drawn)
+
+
+def _text_problems(fig, texts, renderer=None) -> list[str]:
+    """Text of ``texts`` smaller than :data:`FONT_MIN`, overlapping text, legends on
+    data, for a figure just drawn (``renderer``: the draw's, or None for the
+    figure's own)."""
+    problems = [
+        f"text {t.get_text()!r} at {t.get_fontsize():.1f} pt (at least {FONT_MIN})"
+        for t in texts
+        if t.get_fontsize() < FONT_MIN - 1e-9
+    ]
+    problems += overlapping_text(fig, texts, renderer=renderer)
+    return problems + legends_on_data(fig, renderer=renderer)
+
+
+def _visible_texts(fig) -> list:
+    """The texts that a draw of ``fig`` puts on the canvas, found without drawing it:
+    visible ones, not empty, of visible parents; of an axis, its label, offset text
+    and the tick labels of the ticks within its view."""
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    found = []
+
+    def ticks(axis):
+        low, high = sorted(axis.get_view_interval())
+        close = 1e-9 * max(1.0, abs(high - low))
+        drawn = []
+        for locs, get in (
+            (axis.get_majorticklocs(), axis.get_major_ticks),
+            (axis.get_minorticklocs(), axis.get_minor_ticks),
         ):
+            drawn += [
+                tick
+                for tick, loc in zip(get(len(locs)), locs, strict=False)
+                if low - close <= loc <= high + close
+            ]
+        return drawn
+
+    def walk(artist):
+        if not artist.get_visible():
+            return
+        if isinstance(artist, Text) and artist.get_text().strip():
+            found.append(artist)
+        if isinstance(artist, Axis):
+            children = [artist.label, artist.offsetText, *ticks(artist)]
+        elif isinstance(artist, Axes) and not artist.axison:
+            children = [c for c in artist.get_children() if not isinstance(c, Axis)]
+        else:
+            children = artist.get_children()
+        for child in children:
+            walk(child)
+
+    walk(fig)
+    return list(dict.fromkeys(found))
+
+
+def _drawn_texts(fig) -> list:
+    """The texts that drawing ``fig`` puts on the canvas (visible, not empty, tick
+    labels within the axes' view only), in drawing order; draws the figure."""
+    from matplotlib.text import Text
+
+    drawn, draw = [], Text.draw
+
+    def recording(self, renderer):
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+        return draw(self, renderer)
+
+    Text.draw = recording
+    try:
+        fig.draw_without_rendering()
+    finally:
+        Text.draw = draw
+    return list(dict.fromkeys(drawn))
+
+
+def overlapping_text(
+    fig, texts=None, tolerance: float = 1.0, renderer=None
+) -> list[str]:
+    """Pairs of drawn texts of ``fig`` whose boxes overlap by more than ``tolerance``
+    pixels both ways, as sentences (``texts``: what :func:`_drawn_texts` returned;
+    ``renderer``: the last draw's, None for the figure's own)."""
+    if texts is None:
+        texts = _drawn_texts(fig)
+    from matplotlib.text import Text
+
+    # the text alone: an annotation's own box takes in its line to the point
+    boxes = np.array([Text.get_window_extent(t, renderer).extents for t in texts])
+    if len(boxes) < 2:
+        return []
+    x0, y0, x1, y1 = boxes.T
+    wide = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    high = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
+    i, j = np.nonzero(np.triu((wide > tolerance) & (high > tolerance), k=1))
+    return [
+        f"text {texts[a].get_text()!r} overlaps {texts[b].get_text()!r}"
+        for a, b in zip(i, j, strict=True)
+    ]
+
+
+def _covered(artist, box, step: float = 2.0) -> bool:
+    """Whether ``artist`` (a line, collection or patch of an axes) draws inside the
+    display-space ``box`` (a matplotlib ``Bbox``)."""
+    from matplotlib.collections import Collection, LineCollection, PolyCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    def inside(xy, connected=True):
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        if connected and len(xy) > 1:  # points every ``step`` pixels along the line
+            seg = np.diff(xy, axis=0)
+            n = np.maximum(1, np.ceil(np.hypot(*seg.T) / step)).astype(int)
+            t = np.concatenate([np.arange(k) / k for k in n])[:, None]
+            xy = np.vstack(
+                [np.repeat(xy[:-1], n, axis=0) + t * np.repeat(seg, n, axis=0), xy[-1:]]
+            )
+        x, y = xy.T
+        return bool(np.any((x > box.x0) & (x < box.x1) & (y > box.y0) & (y < box.y1)))
+
+    if not artist.get_visible():
+        return False
+    if isinstance(artist, Line2D):
+        xy = artist.get_transform().transform(artist.get_xydata())
+        return inside(xy, artist.get_linestyle() not in ("None", "none", " ", ""))
+    if isinstance(artist, LineCollection):
+        transform = artist.get_transform()
+        return any(inside(transform.transform(s)) for s in artist.get_segments())
+    if isinstance(artist, PolyCollection):
+        transform = artist.get_transform()
+        corners = np.array(
+            [
+                [x, y]
+                for x in np.linspace(box.x0, box.x1, 7)
+                for y in np.linspace(box.y0, box.y1, 5)
+            ]
+        )
+        return any(
+            path.contains_points(corners, transform).any()
+            or inside(transform.transform(path.vertices))
+            for path in artist.get_paths()
+        )
+    if isinstance(artist, Collection):  # markers (scatter)
+        offsets = artist.get_offset_transform().transform(artist.get_offsets())
+        return inside(offsets, connected=False)
+    if isinstance(artist, Patch):
+        extent = artist.get_window_extent()
+        if extent.width < 0.5 or extent.height < 0.5:
+            return False
+        return bool(
+            min(extent.x1, box.x1) > max(extent.x0, box.x0)
+            and min(extent.y1, box.y1) > max(extent.y0, box.y0)
+        )
+    return False
+
+
+def legends_on_data(fig, margin: float = 2.0, renderer=None) -> list[str]:
+    """Legends drawn inside an axes of ``fig`` that cover its data (lines, markers,
+    bars, bands), as sentences; ``margin``: pixels of the legend's frame allowed to
+    touch the data. The figure must have been drawn."""
+    problems = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box = legend.get_window_extent(renderer).padded(-margin)
+        data = ax.lines + ax.collections + ax.patches
+        hit = [a for a in data if _covered(a, box)]
+        if hit:
+            names = sorted(
+                {a.get_label() for a in hit if not a.get_label().startswith("_")}
+            )
+            what = ", ".join(names) if names else f"{len(hit)} data artists"
             problems.append(
-                f"text {text.get_text()!r} at {text.get_fontsize():.1f} pt (at least "
-                f"{FONT_MIN})"
+                f"the legend of {ax.get_title() or 'an axes'!r} covers data ({what})"
             )
     return problems
 
@@ -158,8 +357,11 @@ def accuracy_vs_levels(
 
     ``rows`` may hold several seeds or trials: the line is their mean and, with
     ``spread``, a band of one standard deviation. The software accuracy is a horizontal
-    line; with ``reported`` the paper's own figures are marked.
+    line; with ``reported`` the paper's own figures are marked. The legend goes below
+    the axes when the figure is its own, in the axes for a caller's panel (which moves
+    it).
     """
+    own = ax is None
     fig, ax = _axes(ax)
     for method in methods:
         levels = sorted({r["levels"] for r in rows if r["method"] == method})
@@ -212,7 +414,10 @@ def accuracy_vs_levels(
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    if own:
+        panel_legend(fig, [ax])
+    else:
+        ax.legend(loc="lower right")
     return fig
 
 
@@ -235,7 +440,6 @@ def optimal_error_accuracy(
         )
     top.set_ylabel("squared error of weights")
     top.grid(alpha=0.3, which="both")
-    top.legend(loc="upper right")
     accuracy_vs_levels(rows, ax=bottom, methods=tuple(mse), reported=False)
     marked = [L for L in marked if L in levels]
     if marked:
@@ -250,8 +454,8 @@ def optimal_error_accuracy(
             mew=1.2,
             label="optimal vs proposed: p < 0.05",
         )
-        bottom.legend(loc="lower right")
     top.tick_params(labelbottom=True)
+    panel_legend(fig, [top, bottom])
     return fig
 
 
@@ -332,7 +536,7 @@ def lead_by_batch(batch_sizes, leads, chosen: int | None = None):
     ax.set_xlabel("training batch size (images per step)")
     ax.set_ylabel("lead at 5 levels (points)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="lower left")
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -377,7 +581,6 @@ def device_curve(device="PCMO"):
     )
     left.set_xlabel("pulse number P")
     left.set_ylabel("normalized conductance g")
-    left.legend(loc="center", bbox_to_anchor=(0.6, 0.4))
     left.grid(alpha=0.3)
     right.eventplot(
         [reference, np.linspace(0, 1, device.states)],
@@ -389,6 +592,7 @@ def device_curve(device="PCMO"):
     right.set_xticks([0.5, 1.5], [device.name, "linear"])
     right.set_ylabel("normalized conductance g")
     right.set_xlim(-0.2, 2.2)
+    panel_legend(fig, [left])
     return fig
 
 
@@ -458,7 +662,6 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
             v,
             color=COLORS["proposed"],
             lw=2,
-            ymax=0.92,
             label=LABELS["proposed"] + " levels" if i == 0 else None,
         )
     for i, v in enumerate(sampling_levels):
@@ -467,12 +670,11 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
             color=COLORS["sampling"],
             lw=2,
             ls="--",
-            ymax=0.92,
             label=LABELS["sampling"] + " levels" if i == 0 else None,
         )
     ax.set_xlabel("normalized weight magnitude")
     ax.set_ylabel("number of weights")
-    ax.legend(loc="upper right")
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -481,10 +683,29 @@ def level_grids(magnitudes, proposed_levels, sampling_levels):
 
 def figure2(rows: list[dict], title: str | None = None):
     """The paper's Figure 2 from one sweep: accuracy against levels for the sampling and
-    proposed methods, software and the paper's figures marked. ``title`` defaults to
-    what the rows say of the run: device, recipe, seed and the readings off their
-    default."""
-    fig = accuracy_vs_levels(rows)
+    proposed methods, software and the paper's figures marked (above), and the same
+    zoomed on the top band (below), where the software accuracies, the book's and the
+    paper's, and the proposed method's best levels lie a few tenths of a point apart.
+    ``title`` defaults to what the rows say of the run: device, recipe, seed and the
+    readings off their default."""
+    fig, (full, zoom) = new(
+        2, 1, width=6.4, height=7.0, gridspec_kw={"height_ratios": [3, 2]}
+    )
+    accuracy_vs_levels(rows, ax=full)
+    accuracy_vs_levels(rows, ax=zoom)
+    reported = paper.REPORTED
+    software = [r["accuracy_pct"] for r in rows if r["method"] == "software"]
+    tops = [reported["software_pct"], reported["proposed_10_pct"]]
+    if software:
+        tops.append(float(np.mean(software)))
+    low, high = min(tops) - 0.6, max(tops) + 0.4
+    zoom.set_ylim(low, high)
+    zoom.set_title("the top band, zoomed")
+    full.axhspan(low, high, color="0.5", alpha=0.12, lw=0, zorder=0)
+    for ax in (full, zoom):
+        for line in ax.get_lines():
+            if software and line.get_label() == LABELS["software"]:
+                line.set_label(f"this book: software {np.mean(software):.2f} %")
     if title is None and rows:
         first = rows[0]
         seed = first.get("seed")
@@ -500,14 +721,15 @@ def figure2(rows: list[dict], title: str | None = None):
         ]
         title = ", ".join(str(p) for p in parts if p)
     if title:
-        fig.axes[0].set_title(title)
+        full.set_title(title)
+    panel_legend(fig, [full, zoom])
     return fig
 
 
 # --- reproduction notes, devices, non-idealities ---
 
 
-def _panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
+def panel_legend(fig, axes, spare=None, ncols: int = 2) -> None:
     """One legend for a multi-panel figure: in ``spare`` (an unused axes) or below."""
     handles = {}
     for ax in axes:
@@ -555,7 +777,7 @@ def _levels_panels(
     spare = flat[n] if n < len(flat) else None
     for ax in flat[n + 1 :]:
         ax.axis("off")
-    _panel_legend(fig, flat[:n], spare)
+    panel_legend(fig, flat[:n], spare)
     return fig
 
 
@@ -588,7 +810,7 @@ def batch_accuracy(batch_acc: dict):
     ax.set_xlabel("batch size (images per SGD step)")
     ax.set_ylabel("software accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -632,7 +854,7 @@ def accuracy_vs_states(state_rows: list[dict], levels=(5, 10, 25)):
     ax.set_xlabel("device states (PCMO's nonlinearity)")
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -669,15 +891,89 @@ def lead_vs_nonlinearity(summary: list[dict], branch: str = "potentiation"):
             edgecolors=COLORS["proposed"],
             label="within a few test images",
         )
-    for s, a, b in zip(summary, x, y, strict=True):
-        ax.annotate(s["device"], (a, b), xytext=(4, 4), textcoords="offset points")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.set_xlabel(f"|NL| ({branch} branch)")
     ax.set_ylabel("mean lead, 5 to 25 levels\n(points)")
-    ax.margins(x=0.15, y=0.12)
+    ax.margins(x=0.15, y=0.15)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    panel_legend(fig, [ax])
+    label_points(ax, [s["device"] for s in summary], x, y)
     return fig
+
+
+#: Where :func:`label_points` tries a label, in points from its marker: right, left,
+#: above, below, then further out.
+_LABEL_OFFSETS = [
+    (5, 3, "left", "bottom"),
+    (5, -3, "left", "top"),
+    (-5, 3, "right", "bottom"),
+    (-5, -3, "right", "top"),
+    (0, 7, "center", "bottom"),
+    (0, -7, "center", "top"),
+    (5, 14, "left", "bottom"),
+    (5, -14, "left", "top"),
+    (-5, 14, "right", "bottom"),
+    (-5, -14, "right", "top"),
+    (0, 20, "center", "bottom"),
+    (0, -20, "center", "top"),
+    (5, 28, "left", "bottom"),
+    (-5, 28, "right", "bottom"),
+    (5, -28, "left", "top"),
+    (-5, -28, "right", "top"),
+]
+
+
+def label_points(ax, labels, x, y) -> list:
+    """Label each point ``(x[i], y[i])`` of ``ax`` with ``labels[i]``, beside its marker
+    where the label covers no label placed before it and no point's marker, and stays
+    inside the axes (the first of :data:`_LABEL_OFFSETS` that does); a label set
+    further out than the nearest places gets a thin line to its point. Returns the
+    annotations. Draws the figure to measure the text."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    fig.draw_without_rendering()  # the layout, so that the axes keep their place
+    inside = ax.get_window_extent()
+    radius = 5 * fig.dpi / 72  # a marker, in pixels
+    points = ax.transData.transform(np.column_stack([x, y]))
+    placed = []
+    boxes = [
+        Bbox.from_extents(u - radius, v - radius, u + radius, v + radius)
+        for u, v in points
+    ]
+    for label, a, b in zip(labels, x, y, strict=True):
+        for dx, dy, ha, va in _LABEL_OFFSETS:
+            line = {"arrowstyle": "-", "color": "0.5", "lw": 0.6, "shrinkB": 4}
+            note = ax.annotate(
+                label,
+                (a, b),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                arrowprops=line if abs(dy) > 7 else None,
+            )
+            note.get_window_extent()  # places the text
+            box = Text.get_window_extent(note)  # the text alone, not its line
+            free = all(
+                box.x1 <= o.x0 or o.x1 <= box.x0 or box.y1 <= o.y0 or o.y1 <= box.y0
+                for o in boxes
+            )
+            within = inside.x0 <= box.x0 and box.x1 <= inside.x1
+            within = within and inside.y0 <= box.y0 and box.y1 <= inside.y1
+            if free and within:
+                break
+            note.remove()
+        else:  # nowhere free: the first place, which the readability check reports
+            dx, dy, ha, va = _LABEL_OFFSETS[0]
+            note = ax.annotate(
+                label, (a, b), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va
+            )
+            box = note.get_window_extent()
+        placed.append(note)
+        boxes.append(box)
+    return placed
 
 
 def write_noise(rows: list[dict]):
@@ -719,7 +1015,7 @@ def write_noise(rows: list[dict]):
     levels_axis(ax)
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", ncols=2)
+    panel_legend(fig, [ax])
     return fig
 
 
@@ -764,7 +1060,7 @@ def effects(rows: list[dict], levels: int | None = None):
         ax.margins(y=0.08)
     for ax in flat[len(titles) :]:
         ax.axis("off")
-    _panel_legend(fig, flat[: len(titles)])
+    panel_legend(fig, flat[: len(titles)])
     return fig
 
 
@@ -795,20 +1091,26 @@ def device_fit(result, width: float = 7.2, height: float = 5.0):
         top, bottom = axes[0, col], axes[1, col]
         pulse, g = b.data.pulse, b.data.conductance
         color = BRANCH_COLORS[name]
-        top.plot(pulse, factor * g, ".", ms=2.5, color=color, alpha=0.45, label="data")
-        grid = np.linspace(pulse.min(), pulse.max(), 300)
         top.plot(
-            grid, factor * b.predict(grid), "k-", lw=1.5, label=f"fit, NL = {b.nl:.2f}"
+            pulse,
+            factor * g,
+            ".",
+            ms=2.5,
+            color=color,
+            alpha=0.45,
+            label=f"{name} data",
         )
-        top.set_title(f"{name} ({b.data.cycles} cycles)")
+        grid = np.linspace(pulse.min(), pulse.max(), 300)
+        top.plot(grid, factor * b.predict(grid), "k-", lw=1.5, label="fitted curve")
+        top.set_title(f"{name} ({b.data.cycles} cycles)\nfitted NL = {b.nl:.2f}")
         top.set_ylabel(f"conductance ({unit})")
-        top.legend(loc="lower right" if b.orientation == "rising" else "upper right")
         top.grid(alpha=0.3)
         bottom.plot(pulse, factor * b.residuals(), ".", ms=2.5, color=color, alpha=0.45)
         bottom.axhline(0, color="k", lw=1)
         bottom.set_xlabel("pulse number")
         bottom.set_ylabel(f"residual ({unit})")
         bottom.grid(alpha=0.3)
+    panel_legend(fig, list(axes[0]), ncols=3)
     return fig
 
 
@@ -825,28 +1127,26 @@ def nl_bootstrap(
     for ax, (name, b) in zip(axes[0], branches, strict=True):
         ax.hist(b.samples["nl"], bins=30, color=BRANCH_COLORS[name], alpha=0.6)
         low, high = b.intervals["nl"]
-        ax.axvspan(
-            low,
-            high,
-            color="0.5",
-            alpha=0.15,
-            label=f"{round(100 * b.confidence)} % interval",
-        )
-        ax.axvline(b.nl, color="k", lw=1.5, label=f"estimate {b.nl:.2f}")
+        pct = round(100 * b.confidence)
+        ax.axvspan(low, high, color="0.5", alpha=0.15, label=f"{pct} % interval")
+        ax.axvline(b.nl, color="k", lw=1.5, label="estimate")
+        title = f"{name}: estimate {b.nl:.2f}\n{pct} % interval {low:.2f} to {high:.2f}"
         if truth and name in truth:
-            ax.axvline(
-                truth[name], color="k", ls="--", lw=1.5, label=f"true {truth[name]:.2f}"
-            )
+            ax.axvline(truth[name], color="k", ls="--", lw=1.5, label="true value")
+            title += f", true {truth[name]:.2f}"
+        ax.set_title(title)
         ax.set_xlabel(f"NL ({name})")
         ax.set_ylabel("resamples")
-        ax.legend(loc="upper left", fontsize=FONT_MIN)
+    panel_legend(fig, list(axes[0]), ncols=3)
     return fig
 
 
 def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     """Accuracy (%) against the potentiation NL for each method and number of levels
     (rows of :func:`synquant.book.your_device.accuracy_band`), over the fitted NL's
-    interval; the estimate marked."""
+    interval; the estimate marked. The legend goes below the axes when the figure is
+    its own."""
+    own = ax is None
     fig, ax = _axes(ax)
     styles = {5: "o-", 10: "s--"}
     for method in ("sampling", "proposed", "uniform", "optimal"):
@@ -882,5 +1182,8 @@ def accuracy_over_nl(rows: list[dict], estimate: float | None = None, ax=None):
     ax.set_xlabel("NL of the potentiation branch (over its interval)")
     ax.set_ylabel("MNIST test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=FONT_MIN)
+    if own:
+        panel_legend(fig, [ax])
+    else:
+        ax.legend(loc="best")
     return fig

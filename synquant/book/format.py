@@ -15,7 +15,16 @@ from __future__ import annotations
 import inspect
 import numbers
 
-__all__ = ["GLUED", "fixed", "glue", "markdown_table", "say", "show_source", "tidy"]
+__all__ = [
+    "GLUED",
+    "fixed",
+    "glue",
+    "markdown",
+    "markdown_table",
+    "say",
+    "show_source",
+    "tidy",
+]
 
 
 def tidy(value, digits: int | None = None):
@@ -35,6 +44,13 @@ def fixed(value: float, digits: int = 2) -> str:
     """``value`` with ``digits`` decimals, never "-0.00" (signed values:
     :func:`synquant.stats.signed`)."""
     return f"{tidy(value, digits):.{digits}f}"
+
+
+def markdown(text: str):
+    """Text for a notebook's output, rendered as Markdown (IPython Markdown)."""
+    from IPython.display import Markdown
+
+    return Markdown(text)
 
 
 def markdown_table(header: list[str], rows: list[list], align: str | None = None):

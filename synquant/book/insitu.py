@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import devices, evaluate, insitu
-from .figures import new
+from . import figures
 from .format import fixed
 
 __all__ = [
@@ -103,7 +103,7 @@ def curves_figure(rows: list[dict]):
     """Test accuracy against epoch for each device (mean over seeds, band from the
     lowest to the highest seed), with NeuroSim's Table II value as a dashed mark at
     the right edge."""
-    fig, ax = new(width=7.2, height=4.6)
+    fig, ax = figures.new(width=7.2, height=4.6)
     colors = dict(zip(ORDER, [f"C{i}" for i in range(len(ORDER))], strict=True))
     colors["ideal"] = "0.2"
     for name, c in curves(rows).items():
@@ -122,7 +122,7 @@ def curves_figure(rows: list[dict]):
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", ncols=2, fontsize=10)
+    figures.panel_legend(fig, [ax], ncols=4)
     return fig
 
 
@@ -178,9 +178,15 @@ def claims(final: dict) -> list[Claim]:
 
 
 def claims_table(result: list[Claim], final: dict) -> tuple[list[str], list[list]]:
-    """``(header, rows)``: device, NeuroSim, this book (mean and spread over seeds),
-    difference, verdict."""
-    header = ["device", "NeuroSim (Table II)", "this book", "difference", "verdict"]
+    """``(header, rows)``: device, verdict (beside the device, where a narrow screen
+    still shows it), NeuroSim, this book (mean and spread over seeds), difference."""
+    header = [
+        "device",
+        "verdict",
+        "NeuroSim (Table II)",
+        "this book",
+        "difference (points)",
+    ]
     body = []
     for c in result:
         sd = final[c.name]["sd"]
@@ -188,10 +194,10 @@ def claims_table(result: list[Claim], final: dict) -> tuple[list[str], list[list
         body.append(
             [
                 c.name,
+                c.verdict,
                 c.paper,
                 f"{fixed(c.measured, 1)}{spread} %",
                 f"{c.difference:+.1f}",
-                c.verdict,
             ]
         )
     return header, body
@@ -226,7 +232,7 @@ def on_off_figure(final: dict, off: list[dict], levels: int = 10):
     mapping by the proposed and sampling methods, at ``levels`` and at the device's own
     number of states."""
     names = [d for d in insitu.TABLE_II if d in final]
-    fig, ax = new(width=7.2, height=4.4)
+    fig, ax = figures.new(width=7.2, height=4.4)
     x = np.arange(len(names))
     bars = [
         ("on-chip training", [final[d]["accuracy"] for d in names], "0.35"),
@@ -263,7 +269,7 @@ def on_off_figure(final: dict, off: list[dict], levels: int = 10):
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 100)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower left", fontsize=10, ncols=2, framealpha=0.9)
+    figures.panel_legend(fig, [ax], ncols=3)
     return fig
 
 

@@ -29,13 +29,14 @@ import numpy as np
 
 from .. import checks, devices, evaluate, model, quantize, stats
 from ..files import ROOT, atomic_write, check_writable
-from .format import fixed
+from .format import fixed, markdown, markdown_table
 
 __all__ = [
     "COVERAGE",
     "ClaimVerdict",
     "LEAD_HEADER",
     "REPORTED",
+    "TABLE_ALIGN",
     "TABLE_HEADER",
     "SPREAD_FILE",
     "TEST_IMAGES",
@@ -48,6 +49,8 @@ __all__ = [
     "check_held_out",
     "claim_verdicts",
     "claims",
+    "differences",
+    "differing",
     "failing",
     "lead",
     "lead_table",
@@ -192,6 +195,7 @@ class Claim:
     tolerance: Tolerance | None = None
     ahead: int | None = None
     compared: int | None = None
+    unit: str = "%"  # what the measured number is: "%" or words after "points"
 
     @property
     def holds(self) -> bool:
@@ -213,14 +217,23 @@ class Claim:
 
     @property
     def value_text(self) -> str:
-        """This run's value for a table (with the count of levels ahead, where the
-        claim counts them)."""
-        if self.ahead is None:
-            return fixed(self.measured)
-        return (
-            f"ahead at {self.ahead} of {self.compared}; worst "
-            f"{stats.signed(self.measured)}"
-        )
+        """This run's value for a table, with what it is: "96.38 %", "0.31 points below
+        software", "ahead at 18 of 21 levels; smallest lead -0.03 points"."""
+        if self.ahead is not None:
+            return (
+                f"ahead at {self.ahead} of {self.compared} levels; smallest lead "
+                f"{stats.signed(self.measured)} points"
+            )
+        if self.unit == "%":
+            return f"{fixed(self.measured)} %"
+        return f"{fixed(self.measured)} points {self.unit}".rstrip()
+
+    @property
+    def outcome(self) -> str:
+        """The verdict alone: "holds", "holds within the tolerance" or "fails"."""
+        if self.strict:
+            return "holds"
+        return "holds within the tolerance" if self.holds else "fails"
 
     @property
     def verdict(self) -> str:
@@ -495,6 +508,7 @@ def claims(rows: list[dict]) -> list[Claim]:
             "less than 1 point",
             t["below_software"].figure,  # implied by the paper's two figures
             t["below_software"],
+            unit="below software",
         ),
         Claim(
             "proposed ahead at 5 levels",
@@ -504,6 +518,7 @@ def claims(rows: list[dict]) -> list[Claim]:
             f"rounds to {gap_paper:.0f} points",
             gap_paper,
             t["gap_5_pct"],
+            unit="ahead of the sampling method",
         ),
         Claim(
             f"proposed ahead at every level ({levels[0]}-{levels[-1]})",
@@ -513,6 +528,7 @@ def claims(rows: list[dict]) -> list[Claim]:
             "ahead at every level",
             ahead=sum(v > 0 for v in lead.values()),
             compared=len(lead),
+            unit="",
         ),
     ]
 
@@ -564,36 +580,59 @@ def failing(result: list[Claim]) -> list[str]:
     return [c.name for c in result if not c.holds]
 
 
-#: Column headers of :func:`table`.
+#: Column headers of :func:`table`: the verdict second, so that a narrow screen shows it
+#: beside the claim.
 TABLE_HEADER = [
     "claim",
+    "verdict",
     "paper",
     "this book",
-    "difference (points)",
-    "strict reading",
-    "tolerance",
-    "verdict",
+    "criterion (strict)",
+    "criterion (tolerance)",
 ]
+#: Column alignment of :func:`table` for ``format.markdown_table``: all text.
+TABLE_ALIGN = "l" * len(TABLE_HEADER)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def table(result: list[Claim]) -> list[list[str]]:
-    """Rows of strings, one per claim, under :data:`TABLE_HEADER`: the claim, the
-    paper's words, this run's value, the difference to the paper, the strict reading,
-    the tolerance interval and the verdict ("holds", "holds within the tolerance
-    (...)", "fails (...)").
+    """Rows of strings, one per claim, under :data:`TABLE_HEADER`: the claim, its
+    verdict (:attr:`Claim.outcome`), the paper's words, this run's value with what it
+    is, and each reading's criterion with whether this run meets it.
     """
     return [
         [
             c.name,
+            c.outcome,
             c.paper,
             c.value_text,
-            "" if c.difference is None else stats.signed(c.difference),
-            c.strict_criterion,
-            "none" if c.tolerance is None else c.tolerance.text(),
-            c.verdict,
+            f"{c.strict_criterion}: {_yes(c.strict)}",
+            "none: holds or fails"
+            if c.tolerance is None
+            else f"{c.criterion}: {_yes(c.tolerance.contains(c.measured))}",
         ]
         for c in result
     ]
+
+
+def differing(result: list[Claim], reference: list[Claim]) -> list[Claim]:
+    """The claims of ``result`` whose :attr:`Claim.outcome` differs from the claim of
+    the same name in ``reference`` (the book's network, as the results chapter shows
+    it): what another table needs to show beside a link to that one."""
+    before = {c.name: c.outcome for c in reference}
+    return [c for c in result if before.get(c.name) != c.outcome]
+
+
+def differences(result: list[Claim], reference: list[Claim]):
+    """For a notebook's output: the rows of :func:`table` whose verdict differs from
+    ``reference`` (:func:`differing`), or a sentence saying that none does."""
+    rows = differing(result, reference)
+    if not rows:
+        return markdown("No claim's verdict differs from the book's network.")
+    return markdown_table(TABLE_HEADER, table(rows), TABLE_ALIGN)
 
 
 def paired_tests(
@@ -723,42 +762,28 @@ def verdict_table(
     verdicts: list[ClaimVerdict], option_claims: dict | None = None
 ) -> tuple[list[str], list[list[str]]]:
     """``(header, rows)`` of strings, one row per claim of :func:`claim_verdicts`: the
-    claim, the paper's words, this network's value, the strict reading and the
-    tolerance with this network's verdict, and the claim over the seeds.
+    claim, this network's verdict, and the seeds meeting it strictly and within the
+    tolerance (the paper's figures, the values and the criteria are in :func:`table`).
 
     With ``option_claims`` (``{reading: {claim name: Claim}}``, the claims under each
-    reading of the method, ``"none"`` the default), two more columns: the readings
-    under which the claim fails within the tolerance, and the :func:`verdict` that sums
-    the claim up.
+    reading of the method, ``"none"`` the default), two more columns: the
+    :func:`verdict` that sums the claim up (second) and the readings under which the
+    claim fails within the tolerance (last).
     """
     n = verdicts[0].seeds if verdicts else 0
     header = [
         "claim",
-        "paper",
         "this network",
-        "strict reading",
-        "book's tolerance",
-        f"over {n} seeds",
+        f"seeds (of {n}): strictly",
+        "within the tolerance",
     ]
-
-    def yes(flag):
-        return "yes" if flag else "no"
-
     rows = []
     for v in verdicts:
-        within = (
-            f"tolerance {v.tolerance_seeds}/{v.seeds}"
-            if v.has_tolerance
-            else "no tolerance"
-        )
         row = [
             v.name,
-            v.paper,
-            v.value_text or fixed(v.measured),
-            f"{v.strict_criterion}: {yes(v.strict)}",
-            f"{v.criterion}: {yes(v.tolerance)}" if v.has_tolerance else "none",
-            f"{fixed(v.mean)} ± {fixed(v.sd)} ({fixed(v.low)} to {fixed(v.high)}); "
-            f"strict {v.strict_seeds}/{v.seeds}, {within}",
+            v.text(),
+            str(v.strict_seeds),
+            str(v.tolerance_seeds) if v.has_tolerance else "no tolerance",
         ]
         if option_claims is not None:
             broken = [
@@ -766,13 +791,13 @@ def verdict_table(
                 for k, claims_k in option_claims.items()
                 if k != "none" and not claims_k[v.name].holds
             ]
-            row += [
-                ", ".join(broken) or "none",
-                verdict(v.tolerance_seeds, v.seeds, broken, v.strict_seeds),
-            ]
+            # the verdict beside the claim, where a narrow screen still shows it
+            row.insert(1, verdict(v.tolerance_seeds, v.seeds, broken, v.strict_seeds))
+            row.append(", ".join(broken) or "none")
         rows.append(row)
     if option_claims is not None:
-        header += ["fails under", "verdict"]
+        header.insert(1, "verdict")
+        header.append("fails under")
     return header, rows
 
 

@@ -40,6 +40,7 @@ from .format import fixed
 __all__ = [
     "MATERIAL_P",
     "SEEDS",
+    "book_claims",
     "STATES",
     "batch_accuracy",
     "benchmark",
@@ -659,3 +660,10 @@ def benchmark() -> None:
     over_recipes([name for name in model.RECIPES if name != "paper"])
     over_options(weights)
     over_states(weights)
+
+
+def book_claims() -> list[paper.Claim]:
+    """The paper's claims for the book's network (seed 0 of the paper's recipe, PCMO,
+    the default readings): the verdicts of the results chapter's table, against which
+    other chapters show only the claims that differ (:func:`paper.differences`)."""
+    return paper.claims(over_seeds((0,)))

@@ -7,7 +7,10 @@ removed (:func:`strip_solutions`), built with sphinx-exercise's ``hide_solutions
 writing anything, a DST that is, holds or lies in the book's sources, DIR or the built
 book, and a DIR that lacks a chapter or holds unexecuted ones; in DST it replaces only
 what an earlier run wrote there (listed in ``.student-edition.json``) and deletes
-nothing else.
+nothing else. Its launch buttons (Binder, Colab) open the chapters without their
+solutions that the repository keeps under ``student/`` (:data:`NOTEBOOKS`):
+``python -m synquant.book.student notebooks SRC`` writes them, and a test holds them to
+the chapters.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import yaml
 from ..files import atomic_write
 
 __all__ = [
+    "NOTEBOOKS",
+    "chapter_names",
+    "student_notebooks",
     "strip_solutions",
     "student_sources",
     "StudentError",
@@ -31,6 +37,9 @@ __all__ = [
 ]
 
 SOLUTION_TAG = "solution"
+#: Where the repository keeps the chapters without solutions, relative to the book's
+#: folder: what the student edition's launch buttons open.
+NOTEBOOKS = "student"
 
 
 def strip_solutions(nb):
@@ -175,11 +184,7 @@ def student_sources(
                 f"no {path.name} in {source}: SRC must be the book's folder"
             )
     config = yaml.safe_load(config_path.read_text())
-    toc = yaml.safe_load(toc_path.read_text())
-    files = [toc["root"]] + [
-        c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])
-    ]
-    files += [c["file"] for c in toc.get("chapters", [])]
+    files = chapter_names(source)
     bibs = list(config.get("bibtex_bibfiles", []))
     own = [config_path, toc_path] + [source / b for b in bibs]
     own += [source / f"{name}.ipynb" for name in files]
@@ -208,6 +213,10 @@ def student_sources(
     atomic_write(dest / MARKER, lambda f: f.write(text.encode("utf-8")))
 
     config["title"] = f"{config.get('title', 'The book')} (student edition)"
+    # launch buttons and source links: the chapters without solutions (NOTEBOOKS)
+    repository = config.setdefault("repository", {})
+    book_path = str(repository.get("path_to_book") or "").strip("/")
+    repository["path_to_book"] = f"{book_path}/{NOTEBOOKS}".lstrip("/")
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["hide_solutions"] = True
@@ -228,6 +237,43 @@ def student_sources(
         target = dest / f"{name}.ipynb"
         text = nbformat.writes(nb)
         atomic_write(target, lambda f, text=text: f.write(text.encode("utf-8")))
+        written.append(target)
+    return written
+
+
+def chapter_names(source: Path | str) -> list[str]:
+    """The documents of the book at ``source`` (its ``_toc.yml``), in reading order."""
+    toc_path = Path(source) / "_toc.yml"
+    if not toc_path.is_file():
+        raise FileNotFoundError(
+            f"no {toc_path.name} in {source}: SRC must be the book's folder"
+        )
+    toc = yaml.safe_load(toc_path.read_text())
+    files = [toc["root"]] + [
+        c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])
+    ]
+    return files + [c["file"] for c in toc.get("chapters", [])]
+
+
+def student_notebooks(source: Path | str, dest: Path | str | None = None) -> list[Path]:
+    """Write each chapter of the book at ``source`` without its solution cells into
+    ``dest`` (default: ``source``/:data:`NOTEBOOKS`), as the repository keeps them for
+    the student edition's launch buttons; returns the notebooks written, in the
+    chapters' own layout (nbformat's)."""
+    import nbformat
+
+    source = Path(source)
+    dest = source / NOTEBOOKS if dest is None else Path(dest)
+    written = []
+    for name in chapter_names(source):
+        origin = source / f"{name}.ipynb"
+        if not origin.is_file():
+            raise FileNotFoundError(f"{name} of the table of contents: no {origin}")
+        nb = strip_solutions(nbformat.read(origin, as_version=4))
+        text = nbformat.writes(nb) + "\n"
+        target = dest / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, lambda f, text=text: f.write(text.encode()))
         written.append(target)
     return written
 
@@ -284,13 +330,26 @@ def main(argv: list[str] | None = None) -> int:
         help="the full build's executed notebooks (_build/jupyter_execute, after "
         "make book)",
     )
+    n = sub.add_parser(
+        "notebooks",
+        help=f"write the chapters without solutions into SRC/{NOTEBOOKS} (the student "
+        "edition's launch buttons open them)",
+    )
+    n.add_argument(
+        "src", type=Path, help="the book's folder (with _config.yml and _toc.yml)"
+    )
     args = p.parse_args(argv)
     try:
-        written = student_sources(args.src, args.dst, args.executed)
+        if args.command == "notebooks":
+            written = student_notebooks(args.src)
+            where = args.src / NOTEBOOKS
+        else:
+            written = student_sources(args.src, args.dst, args.executed)
+            where = args.dst
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"{len(written)} chapters without solutions in {args.dst}")
+    print(f"{len(written)} chapters without solutions in {where}")
     return 0
 
 

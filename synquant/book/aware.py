@@ -123,7 +123,7 @@ def four_curves(rows: list[dict], tests: dict[str, dict], seed: int = 0):
     network as reference. Below: the points device-aware training gains at each
     number of levels; a ring marks a McNemar p < 0.05 (``tests[method]``: the result
     of :func:`paired`)."""
-    fig, (top, bottom) = figures.new(2, 1, width=6.4, height=6.6, sharex=True)
+    fig, (top, bottom) = figures.new(2, 1, width=6.4, height=7.2, sharex=True)
     software = accuracy(rows, "post-training", "software", seed=seed)[0]
     top.axhline(
         software, color=figures.COLORS["software"], ls="--", lw=1, label="software"
@@ -149,9 +149,7 @@ def four_curves(rows: list[dict], tests: dict[str, dict], seed: int = 0):
             label=f"{method}, device-aware",
         )
         gain = {k: tuned[k] - post[k] for k in sorted(tuned) if k in post}
-        bottom.plot(
-            list(gain), list(gain.values()), "o-", ms=4, color=color, label=method
-        )
+        bottom.plot(list(gain), list(gain.values()), "o-", ms=4, color=color)
         marked = [k for k, t in tests[method].items() if t.pvalue < 0.05 and k in gain]
         bottom.plot(
             marked,
@@ -165,13 +163,12 @@ def four_curves(rows: list[dict], tests: dict[str, dict], seed: int = 0):
         )
     top.set_ylabel("MNIST test accuracy (%)")
     top.grid(alpha=0.3)
-    top.legend(loc="lower right", ncols=2)
     bottom.axhline(0, color="0.5", lw=0.8)
     bottom.set_ylabel("gain (points)")
     bottom.set_yscale("symlog", linthresh=1)
     bottom.grid(alpha=0.3)
-    bottom.legend(loc="upper right")
     figures.levels_axis(bottom)
+    figures.panel_legend(fig, [top, bottom])  # below the axes, off the data
     return fig
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from synquant.book import figures, student
+from synquant.book import figures, pdf, student
 from tests import book
 from tests.environment import ROOT
 
@@ -52,26 +52,7 @@ def browser():
         pytest.skip(
             "no built book in _build/html: run `make book` (make test builds it)"
         )
-    os.environ["SE_OFFLINE"] = "true"  # Selenium must not look for drivers online
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,1000",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-    ):  # no host resolves: offline
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = pdf.browser()
     driver.set_page_load_timeout(60)
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd(

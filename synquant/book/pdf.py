@@ -27,8 +27,9 @@ from pathlib import Path
 import yaml
 
 from ..files import atomic_write
+from .reading_order import toc_order
 
-__all__ = ["chapters", "combined_page", "main", "page_numbers", "print_pdf"]
+__all__ = ["browser", "combined_page", "main", "page_numbers", "print_pdf"]
 
 #: What the printed page leaves out of the HTML page: navigation, buttons, search.
 PRINT_CSS = """
@@ -87,21 +88,6 @@ _FOOTER = (
 )
 
 
-def chapters(book: Path | str) -> list[str]:
-    """The documents of the book at ``book`` in reading order (its ``_toc.yml``)."""
-    toc_path = Path(book) / "_toc.yml"
-    if not toc_path.is_file():
-        raise FileNotFoundError(
-            f"no _toc.yml in {book}: BOOK must be the book's folder"
-        )
-    toc = yaml.safe_load(toc_path.read_text())
-    names = [toc["root"]]
-    for part in toc.get("parts", []):
-        names += [c["file"] for c in part.get("chapters", [])]
-    names += [c["file"] for c in toc.get("chapters", [])]
-    return names
-
-
 def _article(page: str) -> str:
     """The article of a built page (its main text), without the page's frame."""
     match = re.search(r'<article class="bd-article"[^>]*>(.*?)</article>', page, re.S)
@@ -122,7 +108,7 @@ def combined_page(book: Path | str, site: Path | str, pages=None) -> tuple[str, 
     of each chapter, None for none yet) and every chapter's article, each from a new
     page, solutions unfolded. Returns the page and the chapters' titles."""
     book, site = Path(book), Path(site)
-    names = chapters(book)
+    names = toc_order(book)
     config = yaml.safe_load((book / "_config.yml").read_text())
     frame = (site / f"{names[0]}.html").read_text()
     bodies, titles = [], []
@@ -157,7 +143,9 @@ def combined_page(book: Path | str, site: Path | str, pages=None) -> tuple[str, 
     return page, titles
 
 
-def _browser():
+def browser():
+    """Headless Chromium through Selenium, offline (no host resolves: the book serves
+    its own math): Debian's ``chromium`` and ``chromium-driver``."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
     if not (chromium and driver_path):
@@ -176,9 +164,12 @@ def _browser():
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--no-first-run",
         "--window-size=1280,1000",
-        "--host-resolver-rules=MAP * ~NOTFOUND",  # offline: the book serves its math
+        "--host-resolver-rules=MAP * ~NOTFOUND",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
@@ -239,9 +230,9 @@ def build(book: Path | str, site: Path | str, out: Path | str) -> int:
             "no pdftotext here: install poppler-utils (apt-get install poppler-utils)"
         )
     site, out = Path(site), Path(out)
-    root = chapters(book)[0]
+    root = toc_order(book)[0]
     folder = (site / root).parent
-    driver = _browser()
+    driver = browser()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             first = Path(tmp) / "first.pdf"

@@ -6,17 +6,41 @@ an emoji that shows as an empty box without an emoji font. Listed in ``_config.y
 (``sphinx: extra_extensions``), this module makes the table a reader's
 (:func:`reading_table`): chapter (its title, linked), run time and status in words, the
 rows in the order in which the toctrees include the documents, from the root document
-down.
+down. :func:`toc_order` reads the same order from ``_toc.yml`` itself, for the tools
+that work on the sources (the student edition, the PDF).
 """
 
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
 
-__all__ = ["HEADER", "reading_order", "reading_table", "setup", "sort_rows"]
+import yaml
+
+__all__ = [
+    "HEADER",
+    "reading_order",
+    "reading_table",
+    "setup",
+    "sort_rows",
+    "toc_order",
+]
 
 #: The columns of the execution table.
 HEADER = ("Chapter", "Run time", "Status")
+
+
+def toc_order(book: Path | str) -> list[str]:
+    """The documents of the book at ``book`` (its ``_toc.yml``), in reading order: the
+    root, then the chapters of each part."""
+    toc_path = Path(book) / "_toc.yml"
+    if not toc_path.is_file():
+        raise FileNotFoundError(f"no _toc.yml in {book}: give the book's folder")
+    toc = yaml.safe_load(toc_path.read_text())
+    names = [toc["root"]]
+    for part in toc.get("parts", []):
+        names += [c["file"] for c in part.get("chapters", [])]
+    return names + [c["file"] for c in toc.get("chapters", [])]
 
 
 def reading_order(includes: dict[str, list[str]], root: str) -> list[str]:

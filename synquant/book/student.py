@@ -24,10 +24,10 @@ from pathlib import Path
 import yaml
 
 from ..files import atomic_write
+from .reading_order import toc_order
 
 __all__ = [
     "NOTEBOOKS",
-    "chapter_names",
     "student_notebooks",
     "strip_solutions",
     "student_sources",
@@ -184,7 +184,7 @@ def student_sources(
                 f"no {path.name} in {source}: SRC must be the book's folder"
             )
     config = yaml.safe_load(config_path.read_text())
-    files = chapter_names(source)
+    files = toc_order(source)
     bibs = list(config.get("bibtex_bibfiles", []))
     own = [config_path, toc_path] + [source / b for b in bibs]
     own += [source / f"{name}.ipynb" for name in files]
@@ -241,20 +241,6 @@ def student_sources(
     return written
 
 
-def chapter_names(source: Path | str) -> list[str]:
-    """The documents of the book at ``source`` (its ``_toc.yml``), in reading order."""
-    toc_path = Path(source) / "_toc.yml"
-    if not toc_path.is_file():
-        raise FileNotFoundError(
-            f"no {toc_path.name} in {source}: SRC must be the book's folder"
-        )
-    toc = yaml.safe_load(toc_path.read_text())
-    files = [toc["root"]] + [
-        c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])
-    ]
-    return files + [c["file"] for c in toc.get("chapters", [])]
-
-
 def student_notebooks(source: Path | str, dest: Path | str | None = None) -> list[Path]:
     """Write each chapter of the book at ``source`` without its solution cells into
     ``dest`` (default: ``source``/:data:`NOTEBOOKS`), as the repository keeps them for
@@ -265,7 +251,7 @@ def student_notebooks(source: Path | str, dest: Path | str | None = None) -> lis
     source = Path(source)
     dest = source / NOTEBOOKS if dest is None else Path(dest)
     written = []
-    for name in chapter_names(source):
+    for name in toc_order(source):
         origin = source / f"{name}.ipynb"
         if not origin.is_file():
             raise FileNotFoundError(f"{name} of the table of contents: no {origin}")

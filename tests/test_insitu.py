@@ -1,5 +1,6 @@
 """On-chip training (synquant.insitu) against NeuroSim's formulas worked by hand."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -143,6 +144,59 @@ def tiny_data(n_train=1000, n_test=500):
         insitu.prepare(xt[:n_test]),
         yt[:n_test],
     )
+
+
+def dense_updates(state, xs, ys, phys, rates):
+    """NeuroSim's update written out over every cell, one image at a time, with the
+    public pieces (forward, pulse_count, write, read_back) and no noise."""
+    g1, w1, g2, w2 = (np.asarray(v) for v in state)
+    offset = insitu._adc_offset(phys.g_min, phys.r_access)
+
+    def sig(v):
+        return 1 / (1 + np.exp(-v))
+
+    def written(g, dw):
+        n = np.asarray(insitu.pulse_count(dw, phys.pmax))
+        z = np.zeros_like(g)
+        new = np.asarray(
+            insitu.write(g, n, z, phys.a_up, phys.a_down, phys.pmax, phys.sigma)
+        )
+        return new, np.asarray(insitu.read_back(new, phys.g_min, phys.r_access))
+
+    for x, y in zip(xs.astype(np.float32), ys, strict=True):
+        a1 = sig(np.asarray(insitu.forward(w1, x, offset, True)))
+        h = (a1 >= 0.5).astype(np.float32)
+        a2 = sig(np.asarray(insitu.forward(w2, h, offset, True)))
+        s2 = -2 * a2 * (1 - a2) * (y - a2)
+        s1 = a1 * (1 - a1) * (w2.T @ s2)
+        g1, w1 = written(g1, -rates[0] * np.outer(s1, x))
+        g2, w2 = written(g2, -rates[1] * np.outer(s2, a1))
+    return g1, g2
+
+
+@pytest.mark.slow  # compiles the training loop
+def test_the_jitted_epoch_is_the_update_written_over_every_cell():
+    # a noiseless nonlinear device: the epoch writes only the rows of the pixels that
+    # are on, in passes, and must land where the dense update lands
+    device = dataclasses.replace(devices.get("PCMO"), name="PCMO, no noise", sigma=0.0)
+    phys = insitu._physics(device, "none")
+    (x, y), _ = tiny_data(40, 1)
+    onehot = np.eye(10, dtype=np.float32)[y]
+    w1, w2 = insitu.initial_weights(0)
+    g1, g2 = (insitu._initial_g(w, device, "neurosim") for w in (w1, w2))
+    state = (
+        g1,
+        insitu.read_back(g1, phys.g_min, 0.0),
+        g2,
+        insitu.read_back(g2, phys.g_min, 0.0),
+    )
+    epoch, _ = insitu._epoch_fn(phys, True, True, insitu.RATES, True)
+    (e1, _, e2, _), tally = epoch(state, x, onehot, insitu.jax.random.PRNGKey(0))
+    d1, d2 = dense_updates(state, x, onehot, phys, insitu.RATES)
+    assert np.abs(np.asarray(e1) - g1).max() > 0.01  # the updates moved the cells
+    np.testing.assert_allclose(np.asarray(e1), d1, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(e2), d2, atol=1e-5)
+    assert float(tally[0]) > 0 and float(tally[1]) > 0
 
 
 @pytest.mark.slow  # compiles the training loop: about 10 s

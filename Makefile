@@ -121,8 +121,8 @@ sweeps: $(STAMP) $(WEIGHTS)
 # the few kept in data/weights/aware go to ~/.cache/synquant), then rewrites the results.
 aware: $(STAMP) $(WEIGHTS)
 	nice $(BIN)/python -m synquant.aware grid --force
-# On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: about two minutes per
-# run, one process; the cached CSV (and its .json) is what the chapter reads.
+# On-chip training (NeuroSim V3.0) of the seven devices and the ideal one: minutes per run
+# (make bench times one), one process; the cached CSV (and its .json) is what the chapter reads.
 INSITU_SEEDS  ?= 0 1 2
 INSITU_EPOCHS ?= 125
 insitu: $(STAMP)

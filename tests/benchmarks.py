@@ -20,7 +20,8 @@ never absolute times in a test:
   and the real measurement of data/devices/crosssim (both branches, 13,417 points) under
   5 s per device.
 * on-chip training (synquant.insitu): one device run of 125 epochs x 8,000 single-image
-  updates (timed on 5 epochs) under 2 minutes, with its ratio to the loop's arithmetic
+  updates (the first epoch with its compilation, then 5 epochs scaled to the other 124)
+  under 2 minutes, with its ratio to the loop's arithmetic
   (forward, backward, outer products and one operation per weight written) at numpy's
   matmul throughput.
 """
@@ -212,20 +213,33 @@ def aware_benchmark(epochs: int = 20) -> None:
         )
 
 
-def bench_insitu(gflops: float, epochs: int = 5) -> float:
-    """One on-chip training run (PCMO), timed on ``epochs`` and scaled to 125."""
+def bench_insitu(gflops: float, epochs: int = 6) -> float:
+    """One on-chip training run (PCMO) of 125 epochs: the first epoch (with the
+    compilation) as timed, the other 124 at the pace of the next ``epochs - 1``."""
     from synquant import insitu
 
-    insitu.train("PCMO", seed=0, epochs=1, images=10)  # compile outside the timing
-    run = insitu.train("PCMO", seed=0, epochs=epochs)
-    total = run.seconds / epochs * insitu.EPOCHS
+    stamps = []
+    start = time.perf_counter()
+    insitu.train(
+        "PCMO",
+        seed=0,
+        epochs=epochs,
+        progress=lambda epoch, accuracy: stamps.append(time.perf_counter()),
+    )
+    per_epoch = (stamps[-1] - stamps[0]) / (epochs - 1)
+    total = (stamps[0] - start) + per_epoch * (insitu.EPOCHS - 1)
     n_in, n_hid, n_out = insitu.SIZES
     weights = n_in * n_hid + n_hid * n_out
     # forward (2 flops per weight), error into the hidden layer, outer products, the
     # write (counted as one operation per weight)
     per_update = 2 * weights + 2 * n_hid * n_out + weights + weights
     bound = per_update * insitu.IMAGES_PER_EPOCH * insitu.EPOCHS / (gflops * 1e9)
-    report(f"on-chip run, 125 x 8,000 updates (from {epochs})", total, bound, "< 120 s")
+    report(
+        f"on-chip run, 125 x 8,000 updates ({per_epoch:.2f} s an epoch)",
+        total,
+        bound,
+        "< 120 s",
+    )
     return total
 
 

@@ -44,6 +44,13 @@ RAW = (
 )
 
 
+def test_a_folder_without_the_built_book_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="must be the book's HTML build"):
+        pdf.combined_page(ROOT, tmp_path)
+    assert pdf.main([str(ROOT), str(tmp_path), str(tmp_path / "book.pdf")]) == 1
+    assert not (tmp_path / "book.pdf").exists()
+
+
 def test_combined_page_of_a_fixture_site(tmp_path):
     """Chapters in the table of contents' order, after a title page and the contents,
     each from a new page, solutions unfolded, the page's frame kept once."""

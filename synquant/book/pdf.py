@@ -110,6 +110,11 @@ def combined_page(book: Path | str, site: Path | str, pages=None) -> tuple[str, 
     book, site = Path(book), Path(site)
     names = toc_order(book)
     config = yaml.safe_load((book / "_config.yml").read_text())
+    if not (site / f"{names[0]}.html").is_file():
+        raise FileNotFoundError(
+            f"no {names[0]}.html in {site}: HTML must be the book's HTML build (run "
+            "make book, and make student for the student edition)"
+        )
     frame = (site / f"{names[0]}.html").read_text()
     bodies, titles = [], []
     for name in names:

@@ -1255,11 +1255,11 @@ def fit_branch(
         result, cycles, factors, max(phi, 1.0), e * scale, cov[2, 2] - cov_w[2, 2]
     )
     if bootstrap:
-        if over == "model" and data.cycles < 10:
-            # the variogram underestimates the write noise of few, short cycles (the
-            # curve takes up part of the walk); a pilot of the bootstrap shows by how
-            # much, and the noise redrawn is the write noise corrected by that ratio
-            pilot = _bootstrap(
+
+        def resample(factors, count, start):
+            """``count`` bootstrap estimates under the noise model's ``factors``, the
+            draws seeded with ``start``."""
+            return _bootstrap(
                 result,
                 cycles,
                 factors,
@@ -1268,28 +1268,22 @@ def fit_branch(
                 g,
                 fitted,
                 cov,
-                min(bootstrap, 100),
-                seed + 1,
+                count,
+                start,
                 over,
-            )["sigma"]
+            )
+
+        if over == "model" and data.cycles < 10:
+            # the variogram underestimates the write noise of few, short cycles (the
+            # curve takes up part of the walk); a pilot of the bootstrap shows by how
+            # much, and the noise redrawn is the write noise corrected by that ratio
+            pilot = resample(factors, min(bootstrap, 100), seed + 1)["sigma"]
             ratio = result.sigma / max(float(np.median(pilot)), 1e-300)
             if 1 < ratio < 10:
                 factors = cycles.factors(
                     (variances[0], variances[1] * ratio**2, variances[2])
                 )
-        result.samples = _bootstrap(
-            result,
-            cycles,
-            factors,
-            max(phi, 1.0),
-            x,
-            g,
-            fitted,
-            cov,
-            bootstrap,
-            seed,
-            over,
-        )
+        result.samples = resample(factors, bootstrap, seed)
         tail = 100 * (1 - confidence) / 2
         intervals = {
             k: tuple(float(q) for q in np.percentile(v, [tail, 100 - tail]))
